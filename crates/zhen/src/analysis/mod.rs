@@ -1,0 +1,111 @@
+//! The bilingual analyzer: normalise, segment by script, stem — as tantivy components.
+//!
+//! The pipeline, each stage its own module:
+//!
+//! 1. [`normalize`](Folded): NFKC (full-width digits and letters), traditional to simplified
+//!    Chinese, lower case — with a map from every folded byte back to the original text;
+//! 2. `script` and `segment`: Han runs through jieba (the same dictionary and mode at index
+//!    and query time), letter runs as words, digit runs as whole numbers (`1325`, `16/18`,
+//!    `2022-2024`, `2 800` → `2800`);
+//! 3. tantivy filters: [`RemoveLongFilter`] drops pathological tokens, [`Stemmer`] stems
+//!    English words (`trafficking` → `traffick`).
+//!
+//! The result is one [`TextAnalyzer`], registered under [`ANALYZER_NAME`] in every index zhen
+//! opens, so the index writer and the query side cannot drift apart. Other tantivy users can
+//! register it in their own schema:
+//!
+//! ```
+//! use tantivy::schema::{Schema, TextFieldIndexing, TextOptions, IndexRecordOption};
+//! let mut schema = Schema::builder();
+//! let indexing = TextFieldIndexing::default()
+//!     .set_tokenizer(zhen::analysis::ANALYZER_NAME)
+//!     .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+//! schema.add_text_field("body", TextOptions::default().set_indexing_options(indexing));
+//! let index = tantivy::Index::create_in_ram(schema.build());
+//! zhen::analysis::register(index.tokenizers());
+//! assert!(index.tokenizers().get(zhen::analysis::ANALYZER_NAME).is_some());
+//! ```
+
+mod normalize;
+mod script;
+mod segment;
+mod tokenizer;
+
+use std::sync::{Arc, OnceLock};
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager};
+
+pub use normalize::{to_simplified, Folded};
+pub use script::is_han;
+pub use segment::TokenKind;
+pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};
+
+/// The name the analyzer is registered under in a tantivy [`TokenizerManager`].
+pub const ANALYZER_NAME: &str = "zhen";
+
+/// Tokens longer than this many bytes are dropped: no real word is, and tantivy rejects
+/// terms longer than 65,530 bytes.
+pub const MAX_TOKEN_BYTES: usize = 100;
+
+/// The jieba instance with the default dictionary, built once per process.
+pub(crate) fn default_jieba() -> Arc<Jieba> {
+    static JIEBA: OnceLock<Arc<Jieba>> = OnceLock::new();
+    JIEBA.get_or_init(|| Arc::new(Jieba::new())).clone()
+}
+
+/// The analyzer with jieba's default dictionary.
+pub fn analyzer() -> TextAnalyzer {
+    analyzer_with(ZhenTokenizer::new())
+}
+
+/// The analyzer built around the given tokenizer.
+pub fn analyzer_with(tokenizer: ZhenTokenizer) -> TextAnalyzer {
+    TextAnalyzer::builder(tokenizer)
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Registers [`analyzer()`] under [`ANALYZER_NAME`].
+pub fn register(manager: &TokenizerManager) {
+    manager.register(ANALYZER_NAME, analyzer());
+}
+
+/// A token as the analyzer produces it, with byte offsets into the analysed text.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct AnalyzedToken {
+    /// The indexed term (folded, stemmed).
+    pub text: String,
+    /// Byte offset of the token's first character in the original text.
+    pub start: usize,
+    /// Byte offset just past the token's last character in the original text.
+    pub end: usize,
+    /// The token's position (0-based, counted in tokens).
+    pub position: usize,
+}
+
+/// Runs `analyzer` over `text` and collects the tokens.
+///
+/// ```
+/// let mut analyzer = zhen::analysis::analyzer();
+/// let terms: Vec<String> = zhen::analysis::analyze(&mut analyzer, "Human Trafficking")
+///     .into_iter()
+///     .map(|t| t.text)
+///     .collect();
+/// assert_eq!(terms, ["human", "traffick"]);
+/// ```
+pub fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<AnalyzedToken> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(token) = stream.next() {
+        out.push(AnalyzedToken {
+            text: token.text.clone(),
+            start: token.offset_from,
+            end: token.offset_to,
+            position: token.position,
+        });
+    }
+    out
+}

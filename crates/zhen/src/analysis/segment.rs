@@ -1,0 +1,189 @@
+//! Segmentation of folded text by script: Han runs through jieba, letter runs as words,
+//! digit runs as whole numbers.
+
+use std::borrow::Cow;
+
+use jieba_rs::Jieba;
+
+use super::script::{classify, CharClass};
+
+/// What produced a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// A word from jieba's segmentation of a Han run.
+    Han,
+    /// A word of letters (Latin or another alphabetic script), possibly with digits.
+    Word,
+    /// A number, kept whole with its inner `/`, `-`, `.` and `:`; thousands separators
+    /// (`2 800`, `2,800`) are removed from its text.
+    Number,
+}
+
+/// Calls `emit(start, end, text, kind)` for every token of `text`, in order; `start..end`
+/// is the token's byte range in `text`.
+pub(crate) fn segment(
+    jieba: &Jieba,
+    text: &str,
+    mut emit: impl FnMut(usize, usize, Cow<'_, str>, TokenKind),
+) {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i..].chars().next().expect("i is on a char boundary");
+        match classify(c) {
+            CharClass::Other => i += c.len_utf8(),
+            CharClass::Han => {
+                let end = run_end(text, i, |c| classify(c) == CharClass::Han);
+                for token in jieba.cut(&text[i..end], false) {
+                    emit(
+                        i + token.byte_start,
+                        i + token.byte_end,
+                        Cow::Borrowed(token.word),
+                        TokenKind::Han,
+                    );
+                }
+                i = end;
+            }
+            CharClass::Letter => {
+                let end = word_end(text, i);
+                emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word);
+                i = end;
+            }
+            CharClass::Digit => {
+                let (end, number) = number_end(text, i);
+                let next_is_letter = text[end..]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| classify(c) == CharClass::Letter);
+                if next_is_letter && !number.contains(|c: char| !c.is_numeric()) {
+                    // `2nd`, `g20`-like alphanumerics are one word.
+                    let end = word_end(text, i);
+                    emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word);
+                    i = end;
+                } else {
+                    emit(i, end, number, TokenKind::Number);
+                    i = end;
+                }
+            }
+        }
+        debug_assert!(i <= bytes.len());
+    }
+}
+
+fn run_end(text: &str, start: usize, keep: impl Fn(char) -> bool) -> usize {
+    text[start..]
+        .char_indices()
+        .find(|&(_, c)| !keep(c))
+        .map_or(text.len(), |(j, _)| start + j)
+}
+
+/// A word: letters, digits and combining marks, with apostrophes inside (`women's`).
+fn word_end(text: &str, start: usize) -> usize {
+    let mut end = start;
+    let mut chars = text[start..].char_indices().peekable();
+    while let Some((j, c)) = chars.next() {
+        let class = classify(c);
+        if matches!(class, CharClass::Letter | CharClass::Digit) {
+            end = start + j + c.len_utf8();
+        } else if matches!(c, '\'' | '’')
+            && chars
+                .peek()
+                .is_some_and(|&(_, n)| classify(n) == CharClass::Letter)
+        {
+            continue;
+        } else {
+            break;
+        }
+    }
+    end
+}
+
+/// Scans a number starting at `start`; returns its end and its token text.
+fn number_end(text: &str, start: usize) -> (usize, Cow<'_, str>) {
+    let bytes = text.as_bytes();
+    let digits_from = |from: usize| run_end(text, from, |c| classify(c) == CharClass::Digit);
+    let mut end = digits_from(start);
+    let mut group_len = text[start..end].chars().count();
+    let mut removed: Vec<usize> = Vec::new();
+    loop {
+        let Some(sep) = text[end..].chars().next() else {
+            break;
+        };
+        let after = end + sep.len_utf8();
+        let next_is_digit = text[after..]
+            .chars()
+            .next()
+            .is_some_and(|c| classify(c) == CharClass::Digit);
+        if !next_is_digit {
+            break;
+        }
+        let group_end = digits_from(after);
+        match sep {
+            '/' | '-' | '.' | ':' => {
+                group_len = text[after..group_end].chars().count();
+                end = group_end;
+            }
+            // A thousands separator: the group before has 1-3 digits and exactly three
+            // follow. `2 800万美元` is the number 2800.
+            ' ' | ','
+                if group_len <= 3
+                    && group_end - after == 3
+                    && (after..group_end).all(|k| bytes[k].is_ascii_digit()) =>
+            {
+                removed.push(end);
+                group_len = 3;
+                end = group_end;
+            }
+            _ => break,
+        }
+    }
+    if removed.is_empty() {
+        (end, Cow::Borrowed(&text[start..end]))
+    } else {
+        let mut owned = String::with_capacity(end - start);
+        let mut from = start;
+        for r in removed {
+            owned.push_str(&text[from..r]);
+            from = r + 1;
+        }
+        owned.push_str(&text[from..end]);
+        (end, Cow::Owned(owned))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numbers(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < text.len() {
+            let c = text[i..].chars().next().unwrap();
+            if classify(c) == CharClass::Digit {
+                let (end, n) = number_end(text, i);
+                out.push(n.into_owned());
+                i = end;
+            } else {
+                i += c.len_utf8();
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn numbers_stay_whole() {
+        assert_eq!(numbers("第1325(2000)号"), ["1325", "2000"]);
+        assert_eq!(numbers("第 16/18 号和 60/251"), ["16/18", "60/251"]);
+        assert_eq!(numbers("2022-2024 年"), ["2022-2024"]);
+        assert_eq!(numbers("近2 800万美元"), ["2800"]);
+        assert_eq!(numbers("1 000万美元"), ["1000"]);
+        assert_eq!(numbers("1,234,567 people"), ["1234567"]);
+        assert_eq!(numbers("2020 年 11 月"), ["2020", "11"]);
+        assert_eq!(numbers("2017 年和 2018 年"), ["2017", "2018"]);
+        assert_eq!(numbers("3.5%"), ["3.5"]);
+        assert_eq!(numbers("in 2020 100 people"), ["2020", "100"]);
+    }
+}

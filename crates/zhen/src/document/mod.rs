@@ -1,0 +1,355 @@
+//! Text to paragraphs: the structure of a UN document.
+//!
+//! A UN document in plain text is a sequence of blocks separated by blank lines:
+//!
+//! * a metadata block in Latin script (`Distr.: General`, the date, the language lines);
+//! * the session line (`第七十六届会议`) and the agenda line (`议程项目 116(d)`);
+//! * titles (the document title, annex titles), unnumbered paragraphs;
+//! * numbered paragraphs `N. …`, grouped under section headings (`承诺在…`).
+//!
+//! Page breaks cut paragraphs: the rest of the paragraph follows after a blank line,
+//! without a number. [`parse`] joins such a continuation back onto the paragraph it belongs
+//! to (with no space between CJK characters), so it never becomes a paragraph of its own.
+
+use serde::Serialize;
+
+/// What kind of block a [`Paragraph`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum BlockKind {
+    /// The Latin-script metadata block at the top (`Distr.: General`, date, languages).
+    Metadata,
+    /// The session line, e.g. `第七十六届会议`.
+    Session,
+    /// The agenda item line, e.g. `议程项目 116(d)`.
+    Agenda,
+    /// A title before the first numbered paragraph (document or annex title).
+    Title,
+    /// A section heading among the numbered paragraphs.
+    Heading,
+    /// A paragraph of running text, numbered or not.
+    Paragraph,
+}
+
+impl BlockKind {
+    /// The lower-case name used in the index and in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Metadata => "metadata",
+            BlockKind::Session => "session",
+            BlockKind::Agenda => "agenda",
+            BlockKind::Title => "title",
+            BlockKind::Heading => "heading",
+            BlockKind::Paragraph => "paragraph",
+        }
+    }
+
+    /// Parses [`BlockKind::as_str`]'s output back.
+    pub fn from_name(name: &str) -> Option<BlockKind> {
+        Some(match name {
+            "metadata" => BlockKind::Metadata,
+            "session" => BlockKind::Session,
+            "agenda" => BlockKind::Agenda,
+            "title" => BlockKind::Title,
+            "heading" => BlockKind::Heading,
+            "paragraph" => BlockKind::Paragraph,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for BlockKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One block of a document: the unit zhen indexes and returns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Paragraph {
+    /// The document id (by default the source file name without its last extension).
+    pub doc: String,
+    /// 0-based position of the block in its document.
+    pub ordinal: u32,
+    /// The printed paragraph number, for numbered paragraphs.
+    pub number: Option<u32>,
+    /// The heading or title the block sits under, if any.
+    pub section: Option<String>,
+    /// What kind of block this is.
+    pub kind: BlockKind,
+    /// The text, without the paragraph number, with page-break continuations joined.
+    pub text: String,
+    /// 1-based line in the source where the block starts.
+    pub line: u32,
+}
+
+/// A run of non-blank lines, before classification.
+struct Block {
+    line: u32,
+    lines: Vec<String>,
+}
+
+/// Longest block, in characters, that may still be a title or heading.
+const MAX_HEADING_CHARS: usize = 80;
+
+/// Splits a document's text into [`Paragraph`]s.
+///
+/// ```
+/// let text = "Distr.: General\n\n第七十六届会议\n\n标题\n\n1. 第一段，被分页\n\n打断。\n\n2. 第二段。";
+/// let paragraphs = zhen::document::parse("doc", text);
+/// let numbered: Vec<_> = paragraphs.iter().filter(|p| p.number.is_some()).collect();
+/// assert_eq!(numbered.len(), 2);
+/// assert_eq!(numbered[0].text, "第一段，被分页打断。");
+/// assert_eq!(numbered[0].section.as_deref(), Some("标题"));
+/// ```
+pub fn parse(doc: &str, text: &str) -> Vec<Paragraph> {
+    let mut out: Vec<Paragraph> = Vec::new();
+    let mut section: Option<String> = None;
+    let mut seen_numbered = false;
+    let mut seen_han = false;
+
+    for block in blocks(text) {
+        let first = block.lines[0].as_str();
+        let numbered = paragraph_number(first);
+
+        if numbered.is_none() && is_continuation(out.last(), first) {
+            let previous = out.last_mut().expect("is_continuation checked");
+            for line in &block.lines {
+                join_into(&mut previous.text, line);
+            }
+            continue;
+        }
+
+        let block_has_han = block.lines.iter().any(|l| l.chars().any(is_han));
+        let (kind, number, body) = if let Some((number, rest)) = numbered {
+            seen_numbered = true;
+            let mut body = rest.to_owned();
+            for line in &block.lines[1..] {
+                join_into(&mut body, line);
+            }
+            (BlockKind::Paragraph, Some(number), body)
+        } else if !seen_han && !block_has_han {
+            (BlockKind::Metadata, None, block.lines.join("\n"))
+        } else {
+            let body = joined(&block.lines);
+            (classify(&body, seen_numbered), None, body)
+        };
+        seen_han |= block_has_han;
+
+        let own_section = match kind {
+            BlockKind::Title | BlockKind::Heading => {
+                section = Some(body.clone());
+                None
+            }
+            BlockKind::Paragraph => section.clone(),
+            _ => None,
+        };
+        out.push(Paragraph {
+            doc: doc.to_owned(),
+            ordinal: out.len() as u32,
+            number,
+            section: own_section,
+            kind,
+            text: body,
+            line: block.line,
+        });
+    }
+    out
+}
+
+fn classify(body: &str, seen_numbered: bool) -> BlockKind {
+    let trimmed = body.trim();
+    let lower = trimmed.to_lowercase();
+    if (trimmed.starts_with('第') && trimmed.ends_with("届会议"))
+        || (lower.ends_with(" session") && trimmed.chars().count() < 40)
+    {
+        return BlockKind::Session;
+    }
+    if trimmed.starts_with("议程项目") || lower.starts_with("agenda item") {
+        return BlockKind::Agenda;
+    }
+    let short = trimmed.chars().count() <= MAX_HEADING_CHARS;
+    if short && !ends_sentence(trimmed) {
+        return if seen_numbered {
+            BlockKind::Heading
+        } else {
+            BlockKind::Title
+        };
+    }
+    BlockKind::Paragraph
+}
+
+/// A block continues the previous paragraph when that paragraph stops mid-sentence: the
+/// page break fell inside it.
+fn is_continuation(previous: Option<&Paragraph>, first_line: &str) -> bool {
+    let Some(previous) = previous else {
+        return false;
+    };
+    previous.kind == BlockKind::Paragraph
+        && !ends_sentence(previous.text.trim_end())
+        && !first_line.trim().is_empty()
+}
+
+fn ends_sentence(text: &str) -> bool {
+    text.chars().last().is_some_and(|c| {
+        matches!(
+            c,
+            '。' | '！'
+                | '？'
+                | '；'
+                | '：'
+                | '.'
+                | '!'
+                | '?'
+                | ';'
+                | ':'
+                | '”'
+                | '"'
+                | '」'
+                | '』'
+                | '…'
+        )
+    })
+}
+
+/// Recognises `12. text` and `１２． text`; returns the number and the rest of the line.
+fn paragraph_number(line: &str) -> Option<(u32, &str)> {
+    let mut number: u32 = 0;
+    let mut digits = 0;
+    let mut rest = line;
+    for (i, c) in line.char_indices() {
+        let d = match c {
+            '0'..='9' => c as u32 - '0' as u32,
+            '０'..='９' => c as u32 - '０' as u32,
+            '.' | '．' if digits > 0 => {
+                rest = &line[i + c.len_utf8()..];
+                break;
+            }
+            _ => return None,
+        };
+        digits += 1;
+        if digits > 4 {
+            return None;
+        }
+        number = number * 10 + d;
+    }
+    if digits == 0 || rest.len() == line.len() {
+        return None;
+    }
+    // "1.5 million" is not a paragraph number: the marker must be followed by white space.
+    if !rest.starts_with(|c: char| c.is_whitespace()) {
+        return None;
+    }
+    let rest = rest.trim_start();
+    (!rest.is_empty()).then_some((number, rest))
+}
+
+fn joined(lines: &[String]) -> String {
+    let mut body = String::new();
+    for line in lines {
+        join_into(&mut body, line);
+    }
+    body
+}
+
+/// Appends a line, with a space between them unless both sides of the join are CJK
+/// (where a space would be a character the author never wrote, and would break phrases).
+fn join_into(body: &mut String, line: &str) {
+    let line = line.trim();
+    if line.is_empty() {
+        return;
+    }
+    let need_space = match (body.chars().last(), line.chars().next()) {
+        (None, _) => false,
+        (Some(a), Some(b)) => !(is_cjk_joinable(a) && is_cjk_joinable(b)),
+        _ => false,
+    };
+    if need_space {
+        body.push(' ');
+    }
+    body.push_str(line);
+}
+
+fn is_cjk_joinable(c: char) -> bool {
+    is_han(c) || matches!(c as u32, 0x3000..=0x303F | 0xFF00..=0xFFEF)
+}
+
+pub(crate) fn is_han(c: char) -> bool {
+    crate::analysis::is_han(c)
+}
+
+fn blocks(text: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut current: Option<Block> = None;
+    for (i, raw) in text.split('\n').enumerate() {
+        // A form feed is a page break: it ends the block like a blank line does.
+        for (j, piece) in raw.split('\x0c').enumerate() {
+            let line = piece.trim_end_matches('\r');
+            if j > 0 || line.trim().is_empty() {
+                if let Some(block) = current.take() {
+                    out.push(block);
+                }
+            }
+            if !line.trim().is_empty() {
+                current
+                    .get_or_insert_with(|| Block {
+                        line: i as u32 + 1,
+                        lines: Vec::new(),
+                    })
+                    .lines
+                    .push(line.trim().to_owned());
+            }
+        }
+    }
+    out.extend(current);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraph_numbers() {
+        assert_eq!(paragraph_number("12. 美国"), Some((12, "美国")));
+        assert_eq!(paragraph_number("１２． 美国"), Some((12, "美国")));
+        assert_eq!(paragraph_number("1.5 million"), None);
+        assert_eq!(paragraph_number("2021年"), None);
+        assert_eq!(paragraph_number("12."), None);
+        assert_eq!(paragraph_number("Distr.: General"), None);
+    }
+
+    #[test]
+    fn joins_continuations_without_space_between_cjk_only() {
+        let text = "1. 公共卫生问\n\n题，必须采取。\n\n2. online\n\nand offline.";
+        let p = parse("d", text);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].text, "公共卫生问题，必须采取。");
+        assert_eq!(p[1].text, "online and offline.");
+    }
+
+    #[test]
+    fn sentence_end_is_not_continued() {
+        let p = parse("d", "标题\n\n1. 完整的一段。\n\n承诺在某处\n\n2. 下一段。");
+        let kinds: Vec<_> = p.iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                BlockKind::Title,
+                BlockKind::Paragraph,
+                BlockKind::Heading,
+                BlockKind::Paragraph
+            ]
+        );
+        assert_eq!(p[3].section.as_deref(), Some("承诺在某处"));
+    }
+
+    #[test]
+    fn crlf_and_form_feed() {
+        let p = parse("d", "标题\r\n\r\n1. 第一段\x0c第一段续。\r\n");
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[1].text, "第一段第一段续。");
+    }
+}

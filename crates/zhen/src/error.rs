@@ -1,0 +1,107 @@
+//! The one error type of the library.
+//!
+//! Every variant names what went wrong *and where* (a file, a byte offset, a position in the
+//! query), and its message ends with what the user can do about it, so the CLI can print
+//! it as it is.
+
+use std::path::PathBuf;
+
+/// A result whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in zhen.
+///
+/// Match on the variant to react programmatically (for example,
+/// [`Error::QuerySyntax`] is the user's to fix, [`Error::IndexNotFound`] means "build it
+/// first"); the `Display` form is a complete sentence for a human.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read at all.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A source file is not text in an encoding zhen understands.
+    #[error("{}: {reason}", path.display())]
+    Decode {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, including the byte offset and what to do.
+        reason: String,
+    },
+
+    /// A source path (file or directory) yielded no document to index.
+    #[error("{}: {reason}", path.display())]
+    Source {
+        /// The path given.
+        path: PathBuf,
+        /// Why nothing could be taken from it.
+        reason: String,
+    },
+
+    /// There is no index at the given place.
+    #[error("no zhen index at {}: build one with `zhen index --index {}` (SOURCES...)", path.display(), path.display())]
+    IndexNotFound {
+        /// The index directory that was looked at.
+        path: PathBuf,
+    },
+
+    /// The index was written by another version of the schema or analyzer.
+    #[error(
+        "the index at {} was built by zhen with index format {found}, this zhen reads format {expected}: \
+         rebuild with `zhen index --index {}`",
+        path.display(), path.display()
+    )]
+    IndexVersion {
+        /// The index directory.
+        path: PathBuf,
+        /// The format version recorded in the index.
+        found: u32,
+        /// The format version this build of zhen reads and writes.
+        expected: u32,
+    },
+
+    /// The index exists but its files are damaged or incomplete.
+    #[error("the index at {} is damaged ({reason}): rebuild it with `zhen index --index {}`", path.display(), path.display())]
+    IndexCorrupt {
+        /// The index directory.
+        path: PathBuf,
+        /// What was found wrong.
+        reason: String,
+    },
+
+    /// The target directory exists and is not a zhen index; zhen refuses to overwrite it.
+    #[error(
+        "{} exists and is not a zhen index; refusing to replace it. \
+         Choose an empty or new directory with --index",
+        path.display()
+    )]
+    NotAnIndex {
+        /// The directory.
+        path: PathBuf,
+    },
+
+    /// The query text could not be parsed.
+    #[error("{0}")]
+    QuerySyntax(#[from] crate::search::QueryError),
+
+    /// Writing the index failed; the previous index, if any, is untouched.
+    #[error("writing the index at {} failed: {source}; the previous index, if any, is unchanged", path.display())]
+    Write {
+        /// The index directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// An error inside tantivy while searching.
+    #[error("search failed in the index engine: {0}")]
+    Engine(#[from] tantivy::TantivyError),
+}

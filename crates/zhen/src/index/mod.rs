@@ -1,0 +1,520 @@
+//! The index: schema, atomic building, opening, format version.
+//!
+//! # On-disk layout
+//!
+//! ```text
+//! DIR/CURRENT          the name of the live generation (one line)
+//! DIR/gen-<id>/        a complete tantivy index plus zhen.json (format, sources)
+//! DIR/.tmp-<id>/       a generation being built (never read)
+//! ```
+//!
+//! A build writes a whole new generation into `.tmp-<id>`, commits it, renames it to
+//! `gen-<id>` and only then replaces `CURRENT` by an atomic rename. A build that fails or
+//! is killed at any point leaves `CURRENT` naming the previous, complete generation: the
+//! old index keeps answering exactly as before.
+
+mod schema;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use tantivy::indexer::IndexWriter;
+use tantivy::store::Compressor;
+use tantivy::{IndexReader, IndexSettings, ReloadPolicy, TantivyDocument};
+
+use crate::analysis;
+use crate::document::{self, Paragraph};
+use crate::error::{Error, Result};
+use crate::source::{self, SourceEncoding};
+
+pub(crate) use schema::Fields;
+
+/// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
+/// the analyzer changes what is indexed: an index of another format must be rebuilt.
+pub const INDEX_FORMAT: u32 = 1;
+
+const CURRENT: &str = "CURRENT";
+const META: &str = "zhen.json";
+const GEN_PREFIX: &str = "gen-";
+const TMP_PREFIX: &str = ".tmp-";
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+
+/// What zhen records about an index besides the tantivy files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct IndexMeta {
+    /// The on-disk format ([`INDEX_FORMAT`] when written by this build).
+    pub format: u32,
+    /// The version of zhen that wrote the index.
+    pub zhen_version: String,
+    /// The name of the analyzer the text fields use.
+    pub analyzer: String,
+    /// The documents in the index.
+    pub documents: Vec<DocumentInfo>,
+    /// The number of paragraphs (tantivy documents) in the index.
+    pub paragraphs: u64,
+    /// When the index was built, in seconds since the Unix epoch.
+    pub built_at: u64,
+}
+
+/// One indexed document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DocumentInfo {
+    /// The document id that hits carry.
+    pub id: String,
+    /// Where it was read from (empty for text added programmatically).
+    pub source: String,
+    /// The encoding it was decoded from, if it came from a file.
+    pub encoding: Option<SourceEncoding>,
+    /// How many paragraphs it gave.
+    pub paragraphs: u64,
+}
+
+/// What a finished build did.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct BuildReport {
+    /// The index directory.
+    pub dir: PathBuf,
+    /// Documents indexed.
+    pub documents: usize,
+    /// Paragraphs indexed.
+    pub paragraphs: u64,
+    /// Wall time of the build.
+    pub elapsed: Duration,
+}
+
+/// Builds a new index generation and swaps it in atomically on [`IndexBuilder::commit`].
+///
+/// Dropping the builder without committing discards the new generation; the previous
+/// index (if any) is never touched.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let mut builder = zhen::IndexBuilder::create(dir.path()).unwrap();
+/// builder.add_text("memo", "1. 美国承诺打击人口贩运。").unwrap();
+/// let report = builder.commit().unwrap();
+/// assert_eq!(report.paragraphs, 1);
+/// let index = zhen::Index::open(dir.path()).unwrap();
+/// assert_eq!(index.meta().documents[0].id, "memo");
+/// ```
+pub struct IndexBuilder {
+    dir: PathBuf,
+    tmp: PathBuf,
+    gen_name: String,
+    writer: Option<IndexWriter>,
+    fields: Fields,
+    meta: IndexMeta,
+    started: Instant,
+}
+
+impl std::fmt::Debug for IndexBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexBuilder")
+            .field("dir", &self.dir)
+            .field("documents", &self.meta.documents.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl IndexBuilder {
+    /// Starts building a new generation of the index at `dir`.
+    ///
+    /// `dir` may be missing (it is created), empty, or an existing zhen index (which keeps
+    /// answering until the commit). Any other existing directory is refused with
+    /// [`Error::NotAnIndex`] rather than overwritten.
+    pub fn create(dir: impl AsRef<Path>) -> Result<IndexBuilder> {
+        let dir = dir.as_ref().to_path_buf();
+        let write_err = |e: std::io::Error| Error::Write {
+            path: dir.clone(),
+            source: Box::new(e),
+        };
+        if dir.exists() {
+            let is_index = dir.join(CURRENT).is_file();
+            let empty = fs::read_dir(&dir).map_err(write_err)?.next().is_none();
+            if !is_index && !empty && !only_zhen_leftovers(&dir) {
+                return Err(Error::NotAnIndex { path: dir });
+            }
+        } else {
+            fs::create_dir_all(&dir).map_err(write_err)?;
+        }
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let gen_id = format!(
+            "{}{:09}-{}",
+            stamp.as_secs(),
+            stamp.subsec_nanos(),
+            std::process::id()
+        );
+        let tmp = dir.join(format!("{TMP_PREFIX}{gen_id}"));
+        fs::create_dir(&tmp).map_err(write_err)?;
+
+        let engine_err = |e: tantivy::TantivyError| Error::Write {
+            path: dir.clone(),
+            source: Box::new(e),
+        };
+        let (schema, fields) = Fields::schema();
+        let settings = IndexSettings {
+            docstore_compression: Compressor::Lz4,
+            ..IndexSettings::default()
+        };
+        let index = tantivy::Index::builder()
+            .schema(schema)
+            .settings(settings)
+            .create_in_dir(&tmp)
+            .map_err(engine_err)?;
+        analysis::register(index.tokenizers());
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let writer = index
+            .writer_with_num_threads(threads, WRITER_HEAP_BYTES * threads)
+            .map_err(engine_err)?;
+        Ok(IndexBuilder {
+            dir,
+            tmp,
+            gen_name: format!("{GEN_PREFIX}{gen_id}"),
+            writer: Some(writer),
+            fields,
+            meta: IndexMeta {
+                format: INDEX_FORMAT,
+                zhen_version: env!("CARGO_PKG_VERSION").to_owned(),
+                analyzer: analysis::ANALYZER_NAME.to_owned(),
+                documents: Vec::new(),
+                paragraphs: 0,
+                built_at: stamp.as_secs(),
+            },
+            started: Instant::now(),
+        })
+    }
+
+    /// Adds a file or, for a directory, every `.txt` file below it (sorted by path; hidden
+    /// entries and zhen index directories are skipped). Returns how many documents were added.
+    pub fn add_path(&mut self, path: impl AsRef<Path>) -> Result<usize> {
+        let path = path.as_ref();
+        let metadata = fs::metadata(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if !metadata.is_dir() {
+            self.add_file(path)?;
+            return Ok(1);
+        }
+        let files = text_files_under(path, &self.dir)?;
+        if files.is_empty() {
+            return Err(Error::Source {
+                path: path.to_path_buf(),
+                reason: "no .txt documents in this directory; pass the files to index".to_owned(),
+            });
+        }
+        for file in &files {
+            self.add_file(file)?;
+        }
+        Ok(files.len())
+    }
+
+    /// Reads, decodes and adds one file; its document id is the file name without its last
+    /// extension (`us-hrc-pledges-2021.zh.txt` → `us-hrc-pledges-2021.zh`).
+    pub fn add_file(&mut self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let source = source::read(path)?;
+        let id = doc_id(path);
+        self.add_document(
+            &id,
+            &source.text,
+            path.display().to_string(),
+            Some(source.encoding),
+        )
+    }
+
+    /// Adds a document given as text.
+    pub fn add_text(&mut self, doc_id: &str, text: &str) -> Result<()> {
+        self.add_document(doc_id, text, String::new(), None)
+    }
+
+    fn add_document(
+        &mut self,
+        id: &str,
+        text: &str,
+        source: String,
+        encoding: Option<SourceEncoding>,
+    ) -> Result<()> {
+        let paragraphs = document::parse(id, text);
+        self.index_paragraphs(id, &paragraphs, source, encoding)
+    }
+
+    /// Adds already parsed paragraphs (for callers with their own document model).
+    pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
+        self.index_paragraphs(doc_id, paragraphs, String::new(), None)
+    }
+
+    fn index_paragraphs(
+        &mut self,
+        id: &str,
+        paragraphs: &[Paragraph],
+        source: String,
+        encoding: Option<SourceEncoding>,
+    ) -> Result<()> {
+        if let Some(previous) = self.meta.documents.iter().find(|d| d.id == id) {
+            return Err(Error::Source {
+                path: PathBuf::from(&source),
+                reason: format!(
+                    "document id `{id}` is already taken by {}; rename one of the files",
+                    if previous.source.is_empty() {
+                        "an earlier document"
+                    } else {
+                        &previous.source
+                    }
+                ),
+            });
+        }
+        let writer = self.writer.as_ref().expect("writer lives until commit");
+        for paragraph in paragraphs {
+            let doc: TantivyDocument = self.fields.document(paragraph);
+            writer.add_document(doc).map_err(|e| Error::Write {
+                path: self.dir.clone(),
+                source: Box::new(e),
+            })?;
+        }
+        self.meta.paragraphs += paragraphs.len() as u64;
+        self.meta.documents.push(DocumentInfo {
+            id: id.to_owned(),
+            source,
+            encoding,
+            paragraphs: paragraphs.len() as u64,
+        });
+        Ok(())
+    }
+
+    /// Commits the new generation and makes it the live index, atomically.
+    pub fn commit(mut self) -> Result<BuildReport> {
+        let dir = self.dir.clone();
+        let wrap = |e: Box<dyn std::error::Error + Send + Sync>| Error::Write {
+            path: dir.clone(),
+            source: e,
+        };
+        let mut writer = self.writer.take().expect("commit is called once");
+        writer.commit().map_err(|e| wrap(Box::new(e)))?;
+        writer
+            .wait_merging_threads()
+            .map_err(|e| wrap(Box::new(e)))?;
+
+        let meta_json = serde_json::to_vec_pretty(&self.meta).map_err(|e| wrap(Box::new(e)))?;
+        write_synced(&self.tmp.join(META), &meta_json).map_err(|e| wrap(Box::new(e)))?;
+        let generation = self.dir.join(&self.gen_name);
+        fs::rename(&self.tmp, &generation).map_err(|e| wrap(Box::new(e)))?;
+        sync_dir(&self.dir);
+        let pointer_tmp = self.dir.join(format!("{CURRENT}.{}", std::process::id()));
+        write_synced(&pointer_tmp, format!("{}\n", self.gen_name).as_bytes())
+            .map_err(|e| wrap(Box::new(e)))?;
+        fs::rename(&pointer_tmp, self.dir.join(CURRENT)).map_err(|e| wrap(Box::new(e)))?;
+        sync_dir(&self.dir);
+        remove_old_generations(&self.dir, &self.gen_name);
+
+        Ok(BuildReport {
+            dir: self.dir.clone(),
+            documents: self.meta.documents.len(),
+            paragraphs: self.meta.paragraphs,
+            elapsed: self.started.elapsed(),
+        })
+    }
+}
+
+impl Drop for IndexBuilder {
+    fn drop(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            // Not committed: discard the half-built generation.
+            drop(writer);
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// An open index: the handle a program keeps to search.
+pub struct Index {
+    pub(crate) dir: PathBuf,
+    pub(crate) tantivy: tantivy::Index,
+    pub(crate) reader: IndexReader,
+    pub(crate) fields: Fields,
+    meta: IndexMeta,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("dir", &self.dir)
+            .field("paragraphs", &self.meta.paragraphs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    /// Opens the index at `dir` (the directory given to [`IndexBuilder::create`]).
+    ///
+    /// Fails with [`Error::IndexNotFound`] when there is none, [`Error::IndexVersion`] when
+    /// it was built with another format, and [`Error::IndexCorrupt`] when its files are
+    /// damaged.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
+        let dir = dir.as_ref().to_path_buf();
+        let corrupt = |reason: String| Error::IndexCorrupt {
+            path: dir.clone(),
+            reason,
+        };
+        let pointer = match fs::read_to_string(dir.join(CURRENT)) {
+            Ok(pointer) => pointer,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::IndexNotFound { path: dir });
+            }
+            Err(source) => {
+                return Err(Error::Read {
+                    path: dir.join(CURRENT),
+                    source,
+                })
+            }
+        };
+        let gen_name = pointer.trim();
+        if !gen_name.starts_with(GEN_PREFIX) || gen_name.contains(['/', '\\']) {
+            return Err(corrupt(format!(
+                "{CURRENT} names `{gen_name}`, not a generation"
+            )));
+        }
+        let generation = dir.join(gen_name);
+        let meta_bytes = fs::read(generation.join(META))
+            .map_err(|e| corrupt(format!("cannot read {gen_name}/{META}: {e}")))?;
+        let probe: serde_json::Value = serde_json::from_slice(&meta_bytes)
+            .map_err(|e| corrupt(format!("{gen_name}/{META} is not valid JSON: {e}")))?;
+        let format = probe.get("format").and_then(|f| f.as_u64()).unwrap_or(0) as u32;
+        if format != INDEX_FORMAT {
+            return Err(Error::IndexVersion {
+                path: dir,
+                found: format,
+                expected: INDEX_FORMAT,
+            });
+        }
+        let meta: IndexMeta = serde_json::from_value(probe)
+            .map_err(|e| corrupt(format!("{gen_name}/{META}: {e}")))?;
+        let tantivy = tantivy::Index::open_in_dir(&generation)
+            .map_err(|e| corrupt(format!("tantivy cannot open {gen_name}: {e}")))?;
+        analysis::register(tantivy.tokenizers());
+        let fields = Fields::from_schema(&tantivy.schema())
+            .ok_or_else(|| corrupt("the schema lacks zhen's fields".to_owned()))?;
+        let reader = tantivy
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|e| corrupt(format!("cannot open the segments of {gen_name}: {e}")))?;
+        Ok(Index {
+            dir,
+            tantivy,
+            reader,
+            fields,
+            meta,
+        })
+    }
+
+    /// Whether `dir` holds a zhen index (of any format).
+    pub fn exists(dir: impl AsRef<Path>) -> bool {
+        dir.as_ref().join(CURRENT).is_file()
+    }
+
+    /// The index directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What zhen recorded about the index when building it.
+    pub fn meta(&self) -> &IndexMeta {
+        &self.meta
+    }
+
+    /// The underlying tantivy index, for callers who need more than zhen offers.
+    pub fn tantivy(&self) -> &tantivy::Index {
+        &self.tantivy
+    }
+}
+
+fn doc_id(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
+        _ => name,
+    }
+}
+
+fn text_files_under(root: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
+    let index_dir = fs::canonicalize(index_dir).ok();
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            let hidden = entry.depth() > 0 && entry.file_name().to_string_lossy().starts_with('.');
+            let is_index = entry.file_type().is_dir()
+                && (entry.path().join(CURRENT).is_file()
+                    || index_dir
+                        .as_deref()
+                        .is_some_and(|d| fs::canonicalize(entry.path()).is_ok_and(|p| p == d)));
+            !hidden && !is_index
+        });
+    for entry in walker {
+        let entry = entry.map_err(|e| Error::Read {
+            path: e.path().unwrap_or(root).to_path_buf(),
+            source: e
+                .into_io_error()
+                .unwrap_or_else(|| std::io::Error::other("directory loop")),
+        })?;
+        let is_txt = entry
+            .path()
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+        if entry.file_type().is_file() && is_txt {
+            files.push(entry.into_path());
+        }
+    }
+    Ok(files)
+}
+
+/// A directory holding only what an interrupted zhen build leaves behind.
+fn only_zhen_leftovers(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|entries| {
+        entries.flatten().all(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with(TMP_PREFIX)
+                || name.starts_with(GEN_PREFIX)
+                || name.starts_with(CURRENT)
+        })
+    })
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn sync_dir(dir: &Path) {
+    // Makes the renames durable; not supported everywhere, and a failure here does not
+    // make the index any less consistent, so it is ignored.
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn remove_old_generations(dir: &Path, live: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(GEN_PREFIX) && name != live {
+            // Readers that still have the old generation open keep their memory maps.
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}

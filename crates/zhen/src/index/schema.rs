@@ -1,0 +1,89 @@
+//! The tantivy schema: one document per paragraph.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED, STORED,
+    STRING,
+};
+use tantivy::TantivyDocument;
+
+use crate::analysis::ANALYZER_NAME;
+use crate::document::{BlockKind, Paragraph};
+
+/// The fields of zhen's schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    pub doc: Field,
+    pub ordinal: Field,
+    pub number: Field,
+    pub kind: Field,
+    pub section: Field,
+    pub line: Field,
+    pub body: Field,
+}
+
+impl Fields {
+    pub fn schema() -> (Schema, Fields) {
+        let mut builder = Schema::builder();
+        let body_options = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ANALYZER_NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let fields = Fields {
+            doc: builder.add_text_field("doc", STRING | STORED),
+            ordinal: builder.add_u64_field("ordinal", STORED),
+            number: builder.add_u64_field("paragraph", INDEXED | STORED),
+            kind: builder.add_text_field("kind", STRING | STORED),
+            section: builder.add_text_field("section", STORED),
+            line: builder.add_u64_field("line", STORED),
+            body: builder.add_text_field("body", body_options),
+        };
+        (builder.build(), fields)
+    }
+
+    pub fn from_schema(schema: &Schema) -> Option<Fields> {
+        let get = |name| schema.get_field(name).ok();
+        Some(Fields {
+            doc: get("doc")?,
+            ordinal: get("ordinal")?,
+            number: get("paragraph")?,
+            kind: get("kind")?,
+            section: get("section")?,
+            line: get("line")?,
+            body: get("body")?,
+        })
+    }
+
+    pub fn document(&self, p: &Paragraph) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(self.doc, &p.doc);
+        doc.add_u64(self.ordinal, u64::from(p.ordinal));
+        if let Some(n) = p.number {
+            doc.add_u64(self.number, u64::from(n));
+        }
+        doc.add_text(self.kind, p.kind.as_str());
+        if let Some(section) = &p.section {
+            doc.add_text(self.section, section);
+        }
+        doc.add_u64(self.line, u64::from(p.line));
+        doc.add_text(self.body, &p.text);
+        doc
+    }
+
+    /// Reads a stored document back into a [`Paragraph`].
+    pub fn paragraph(&self, doc: &TantivyDocument) -> Paragraph {
+        let text = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).map(str::to_owned);
+        let int = |f: Field| doc.get_first(f).and_then(|v| v.as_u64());
+        Paragraph {
+            doc: text(self.doc).unwrap_or_default(),
+            ordinal: int(self.ordinal).unwrap_or_default() as u32,
+            number: int(self.number).map(|n| n as u32),
+            section: text(self.section),
+            kind: text(self.kind)
+                .and_then(|k| BlockKind::from_name(&k))
+                .unwrap_or(BlockKind::Paragraph),
+            text: text(self.body).unwrap_or_default(),
+            line: int(self.line).unwrap_or_default() as u32,
+        }
+    }
+}

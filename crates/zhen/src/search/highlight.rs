@@ -1,0 +1,263 @@
+//! Highlights (exact byte ranges of matched words) and snippets (a readable window).
+//!
+//! Highlights come from running the same analyzer over the stored text and keeping the
+//! tokens whose terms the query searched for, so they are exact even for traditional or
+//! full-width text. tantivy's own `SnippetGenerator` is not used: it sizes fragments in bytes
+//! (a third of the characters for Chinese), does not merge adjacent matches and cuts
+//! anywhere, where a reader of Chinese wants whole sentences.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analysis::analyze;
+
+/// A highlighted byte range `[start, end)` of a text. Serialises as `[start, end]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Highlight {
+    /// Byte offset of the first highlighted character.
+    pub start: usize,
+    /// Byte offset just past the last highlighted character.
+    pub end: usize,
+}
+
+impl Serialize for Highlight {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        (self.start, self.end).serialize(serializer)
+    }
+}
+
+/// A window of a paragraph's text around its best matches.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snippet {
+    /// The window, with `…` where it cuts the paragraph.
+    pub text: String,
+    /// Highlighted byte ranges into [`Snippet::text`].
+    pub highlights: Vec<Highlight>,
+}
+
+impl Snippet {
+    /// The snippet with each highlight wrapped in the given markers.
+    ///
+    /// ```
+    /// let snippet = zhen::Snippet {
+    ///     text: "打击人口贩运。".to_owned(),
+    ///     highlights: vec![zhen::Highlight { start: 6, end: 18 }],
+    /// };
+    /// assert_eq!(snippet.marked("【", "】"), "打击【人口贩运】。");
+    /// assert_eq!(snippet.to_string(), "打击【人口贩运】。");
+    /// ```
+    pub fn marked(&self, open: &str, close: &str) -> String {
+        let mut out = String::with_capacity(self.text.len() + self.highlights.len() * 6);
+        let mut at = 0;
+        for h in &self.highlights {
+            out.push_str(&self.text[at..h.start]);
+            out.push_str(open);
+            out.push_str(&self.text[h.start..h.end]);
+            out.push_str(close);
+            at = h.end;
+        }
+        out.push_str(&self.text[at..]);
+        out
+    }
+}
+
+/// Displays with `【…】` around highlights.
+impl fmt::Display for Snippet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.marked("【", "】"))
+    }
+}
+
+/// Serialises as the marked-up string of [`Snippet`]'s `Display` (the CLI's JSON contract);
+/// exact ranges are in the hit's `highlights`.
+impl Serialize for Snippet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// The ranges of `text` whose analysed terms are in `terms`, merged where matches touch
+/// or are separated only by white space (`【人口贩运】`, not `【人口】【贩运】`).
+pub(crate) fn highlights(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    terms: &BTreeSet<String>,
+) -> Vec<Highlight> {
+    let mut out: Vec<Highlight> = Vec::new();
+    for token in analyze(analyzer, text) {
+        if !terms.contains(&token.text) {
+            continue;
+        }
+        match out.last_mut() {
+            Some(last)
+                if last.end >= token.start
+                    || text[last.end..token.start].chars().all(char::is_whitespace) =>
+            {
+                last.end = last.end.max(token.end);
+            }
+            _ => out.push(Highlight {
+                start: token.start,
+                end: token.end,
+            }),
+        }
+    }
+    out
+}
+
+fn is_sentence_end(c: char) -> bool {
+    matches!(c, '。' | '；' | '！' | '？' | '!' | '?' | ';' | '\n')
+}
+
+/// Byte ranges of the sentences of `text`, each including its closing punctuation.
+fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if is_sentence_end(c) {
+            let end = i + c.len_utf8();
+            out.push((start, end));
+            start = end;
+        }
+    }
+    if start < text.len() {
+        out.push((start, text.len()));
+    }
+    out
+}
+
+fn chars_in(text: &str, range: (usize, usize)) -> usize {
+    text[range.0..range.1].chars().count()
+}
+
+/// Chooses the window of at most `max_chars` characters that shows the most matches,
+/// aligned to sentence boundaries where the sentences are short enough.
+pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) -> Snippet {
+    let total_chars = text.chars().count();
+    if total_chars <= max_chars {
+        return Snippet {
+            text: text.to_owned(),
+            highlights: highlights.to_vec(),
+        };
+    }
+    let sentences = sentences(text);
+    let matches_in = |(s, e): (usize, usize)| {
+        let hits: Vec<&Highlight> = highlights
+            .iter()
+            .filter(|h| h.start < e && h.end > s)
+            .collect();
+        let distinct: BTreeSet<&str> = hits.iter().map(|h| &text[h.start..h.end]).collect();
+        (distinct.len(), hits.len())
+    };
+    // The best sentence: most distinct matched words, then most matches, then earliest.
+    let best = (0..sentences.len())
+        .max_by_key(|&i| (matches_in(sentences[i]), std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    let (mut start, mut end) = sentences[best];
+    if chars_in(text, (start, end)) > max_chars {
+        // One long sentence: centre on its first match, on character boundaries.
+        let first = highlights
+            .iter()
+            .find(|h| h.start >= start && h.start < end)
+            .map_or(start, |h| h.start);
+        let lead = max_chars / 4;
+        let mut s = first;
+        for _ in 0..lead {
+            if s <= start {
+                break;
+            }
+            s = text[..s]
+                .char_indices()
+                .next_back()
+                .map_or(start, |(i, _)| i);
+        }
+        start = s.max(start);
+        end = text[start..]
+            .char_indices()
+            .nth(max_chars)
+            .map_or(text.len(), |(i, _)| start + i);
+    } else {
+        // Grow by whole sentences, following ones first, while they fit.
+        let (mut lo, mut hi) = (best, best);
+        loop {
+            let mut grew = false;
+            if hi + 1 < sentences.len() && chars_in(text, (start, sentences[hi + 1].1)) <= max_chars
+            {
+                hi += 1;
+                end = sentences[hi].1;
+                grew = true;
+            }
+            if lo > 0 && chars_in(text, (sentences[lo - 1].0, end)) <= max_chars {
+                lo -= 1;
+                start = sentences[lo].0;
+                grew = true;
+            }
+            if !grew {
+                break;
+            }
+        }
+    }
+    let prefix = if start > 0 { "…" } else { "" };
+    let suffix = if end < text.len() { "…" } else { "" };
+    let mut window = String::with_capacity(end - start + 6);
+    window.push_str(prefix);
+    window.push_str(&text[start..end]);
+    window.push_str(suffix);
+    let shift = prefix.len();
+    let highlights = highlights
+        .iter()
+        .filter(|h| h.start < end && h.end > start)
+        .map(|h| Highlight {
+            start: h.start.max(start) - start + shift,
+            end: h.end.min(end) - start + shift,
+        })
+        .collect();
+    Snippet {
+        text: window,
+        highlights,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hl(text: &str, needle: &str) -> Vec<Highlight> {
+        text.match_indices(needle)
+            .map(|(i, m)| Highlight {
+                start: i,
+                end: i + m.len(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn short_text_is_whole() {
+        let text = "打击人口贩运。";
+        let s = snippet(text, &hl(text, "人口贩运"), 50);
+        assert_eq!(s.to_string(), "打击【人口贩运】。");
+    }
+
+    #[test]
+    fn window_is_the_matching_sentences_within_the_budget() {
+        let text = "第一句没有匹配的词语。第二句讲人口贩运问题。第三句也没有。第四句很长很长很长很长很长很长很长很长。";
+        let s = snippet(text, &hl(text, "人口贩运"), 24);
+        assert_eq!(s.to_string(), "…第二句讲【人口贩运】问题。第三句也没有。…");
+        assert!(s.text.chars().count() <= 24 + 2);
+    }
+
+    #[test]
+    fn long_sentence_is_cut_on_characters_around_the_match() {
+        let text = "这是一个非常长的句子没有任何标点符号一直延续下去直到出现人口贩运这个词然后继续很久很久很久";
+        let s = snippet(text, &hl(text, "人口贩运"), 12);
+        assert!(
+            s.text.starts_with('…') && s.text.ends_with('…'),
+            "{}",
+            s.text
+        );
+        assert!(s.to_string().contains("【人口贩运】"), "{s}");
+        assert_eq!(s.text.chars().count(), 12 + 2);
+    }
+}

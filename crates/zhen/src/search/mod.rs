@@ -1,0 +1,180 @@
+//! Searching: query text in, ranked [`Hit`]s with highlights and snippets out.
+
+mod highlight;
+pub mod query;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{IndexReader, TantivyDocument};
+
+use crate::analysis;
+use crate::document::BlockKind;
+use crate::error::Result;
+use crate::index::{Fields, Index};
+
+pub use highlight::{Highlight, Snippet};
+pub use query::{parse, Clause, ParsedQuery, QueryError};
+
+/// Options of a search.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SearchOptions {
+    /// How many hits to return at most (at least 1).
+    pub limit: usize,
+    /// The snippet length, in characters.
+    pub snippet_chars: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            limit: 10,
+            snippet_chars: 120,
+        }
+    }
+}
+
+impl SearchOptions {
+    /// Default options with the given limit.
+    pub fn with_limit(limit: usize) -> SearchOptions {
+        SearchOptions {
+            limit,
+            ..SearchOptions::default()
+        }
+    }
+}
+
+/// One matching paragraph.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Hit {
+    /// 1-based rank.
+    pub rank: usize,
+    /// The relevance score (BM25 with phrase bonuses); higher is better.
+    pub score: f32,
+    /// The document id.
+    pub doc: String,
+    /// The printed paragraph number, `None` for unnumbered blocks.
+    pub paragraph: Option<u32>,
+    /// The heading or title the paragraph sits under.
+    pub section: Option<String>,
+    /// The kind of block.
+    pub kind: BlockKind,
+    /// The paragraph's full text.
+    pub text: String,
+    /// Byte ranges of [`Hit::text`] that matched the query.
+    pub highlights: Vec<Highlight>,
+    /// A window of the text around the best matches.
+    pub snippet: Snippet,
+    /// 1-based line of the source where the paragraph starts.
+    pub line: u32,
+}
+
+/// The outcome of a search.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct SearchResults {
+    /// The query as given.
+    pub query: String,
+    /// How many paragraphs matched in all (not only those returned).
+    pub total_hits: usize,
+    /// Time spent in [`Searcher::search`], in milliseconds.
+    pub took_ms: f64,
+    /// The best hits, best first.
+    pub hits: Vec<Hit>,
+}
+
+/// Runs queries against an [`Index`]. Cheap to clone; `Send + Sync`.
+#[derive(Clone)]
+pub struct Searcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    reader: IndexReader,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+}
+
+impl std::fmt::Debug for Searcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Searcher").finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    /// A searcher over this index.
+    pub fn searcher(&self) -> Searcher {
+        Searcher {
+            inner: Arc::new(Inner {
+                reader: self.reader.clone(),
+                fields: self.fields,
+                analyzer: analysis::analyzer(),
+            }),
+        }
+    }
+}
+
+impl Searcher {
+    /// Searches with default options and at most `limit` hits.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut builder = zhen::IndexBuilder::create(dir.path()).unwrap();
+    /// builder.add_text("memo", "1. 美国承诺打击人口贩运。\n\n2. 美国支持言论自由。").unwrap();
+    /// builder.commit().unwrap();
+    /// let searcher = zhen::Index::open(dir.path()).unwrap().searcher();
+    /// let results = searcher.search("人口贩运", 10).unwrap();
+    /// assert_eq!(results.hits.len(), 1);
+    /// assert_eq!(results.hits[0].paragraph, Some(1));
+    /// assert_eq!(results.hits[0].snippet.to_string(), "美国承诺打击【人口贩运】。");
+    /// ```
+    pub fn search(&self, query: &str, limit: usize) -> Result<SearchResults> {
+        self.search_with(query, &SearchOptions::with_limit(limit))
+    }
+
+    /// Searches with the given options.
+    pub fn search_with(&self, query: &str, options: &SearchOptions) -> Result<SearchResults> {
+        let started = Instant::now();
+        let parsed = query::parse(query)?;
+        let mut analyzer = self.inner.analyzer.clone();
+        let fields = &self.inner.fields;
+        let compiled = query::compile(&parsed, &mut analyzer, fields.body)?;
+        let searcher = self.inner.reader.searcher();
+        let limit = options.limit.max(1);
+        let (top, total_hits) = searcher.search(
+            &compiled.query,
+            &(TopDocs::with_limit(limit).order_by_score(), Count),
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (rank, (score, address)) in top.into_iter().enumerate() {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let paragraph = fields.paragraph(&doc);
+            let highlights =
+                highlight::highlights(&mut analyzer, &paragraph.text, &compiled.highlight_terms);
+            let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
+            hits.push(Hit {
+                rank: rank + 1,
+                score,
+                doc: paragraph.doc,
+                paragraph: paragraph.number,
+                section: paragraph.section,
+                kind: paragraph.kind,
+                text: paragraph.text,
+                highlights,
+                snippet,
+                line: paragraph.line,
+            });
+        }
+        Ok(SearchResults {
+            query: query.to_owned(),
+            total_hits,
+            took_ms: started.elapsed().as_secs_f64() * 1e3,
+            hits,
+        })
+    }
+}

@@ -1,0 +1,288 @@
+//! Bytes to text: reading source files and detecting their encoding.
+//!
+//! Nothing downstream of this module sees bytes. The encoding is decided from the bytes
+//! themselves, never from the file name:
+//!
+//! 1. a byte-order mark decides UTF-8, UTF-16LE or UTF-16BE;
+//! 2. otherwise valid UTF-8 is UTF-8 (a legacy-encoded Chinese text is practically never
+//!    valid UTF-8, so this test is reliable);
+//! 3. otherwise [`chardetng`] guesses, and zhen accepts only the legacy encodings of
+//!    Chinese text (GB18030, which covers GBK and GB2312, and Big5), decoded strictly.
+//!
+//! A file with NUL bytes and no UTF-16 byte-order mark, or one that decodes to mostly
+//! control characters, is treated as binary and rejected: indexing it would put silent
+//! garbage into the index.
+
+use std::path::{Path, PathBuf};
+
+use encoding_rs::{Encoding, BIG5, GB18030, UTF_16BE, UTF_16LE};
+
+use crate::error::{Error, Result};
+
+/// The encoding a source was decoded from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SourceEncoding {
+    /// UTF-8 without a byte-order mark.
+    Utf8,
+    /// UTF-8 with a byte-order mark (the mark is removed).
+    Utf8Bom,
+    /// UTF-16 little-endian, with a byte-order mark.
+    Utf16Le,
+    /// UTF-16 big-endian, with a byte-order mark.
+    Utf16Be,
+    /// GB18030 (a superset of GBK and GB2312).
+    Gb18030,
+    /// Big5 (traditional Chinese).
+    Big5,
+}
+
+/// A decoded source document.
+#[derive(Debug, Clone)]
+pub struct SourceText {
+    /// Where the text came from.
+    pub path: PathBuf,
+    /// The decoded text, without byte-order mark.
+    pub text: String,
+    /// The encoding that was detected.
+    pub encoding: SourceEncoding,
+}
+
+/// Reads a file and decodes it; see the [module docs](self) for the rules.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("doc.txt");
+/// std::fs::write(&path, "\u{feff}人口贩运").unwrap();
+/// let source = zhen::source::read(&path).unwrap();
+/// assert_eq!(source.text, "人口贩运");
+/// assert_eq!(source.encoding, zhen::source::SourceEncoding::Utf8Bom);
+/// ```
+pub fn read(path: &Path) -> Result<SourceText> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    decode(path, &bytes)
+}
+
+/// Decodes the bytes of the file at `path` (the path is only used in error messages).
+pub fn decode(path: &Path, bytes: &[u8]) -> Result<SourceText> {
+    let fail = |reason: String| Error::Decode {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let (text, encoding) = if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        (utf8(rest, 3).map_err(fail)?, SourceEncoding::Utf8Bom)
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        (
+            strict(UTF_16LE, rest, 2).map_err(fail)?,
+            SourceEncoding::Utf16Le,
+        )
+    } else if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        (
+            strict(UTF_16BE, rest, 2).map_err(fail)?,
+            SourceEncoding::Utf16Be,
+        )
+    } else if let Some(nul) = memchr_nul(bytes) {
+        return Err(fail(format!(
+            "binary file (NUL byte at byte {nul}, no UTF-16 byte-order mark); \
+             zhen indexes text files only: convert it to UTF-8 text first"
+        )));
+    } else {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => (text.to_owned(), SourceEncoding::Utf8),
+            Err(utf8_error) => legacy(bytes, utf8_error.valid_up_to()).map_err(fail)?,
+        }
+    };
+    if looks_binary(&text) {
+        return Err(fail(
+            "mostly control characters, not text; zhen indexes text files only".to_owned(),
+        ));
+    }
+    Ok(SourceText {
+        path: path.to_path_buf(),
+        text,
+        encoding,
+    })
+}
+
+fn utf8(bytes: &[u8], skipped: usize) -> Result<String, String> {
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|e| {
+        format!(
+            "starts with a UTF-8 byte-order mark but has invalid UTF-8 at byte {}; \
+                 re-save the file as UTF-8",
+            e.valid_up_to() + skipped
+        )
+    })
+}
+
+/// Decodes without replacement characters; reports the byte offset of the first error.
+fn strict(encoding: &'static Encoding, bytes: &[u8], skipped: usize) -> Result<String, String> {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let capacity = decoder
+        .max_utf8_buffer_length_without_replacement(bytes.len())
+        .ok_or_else(|| "file too large to decode".to_owned())?;
+    let mut out = String::with_capacity(capacity);
+    let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut out, true);
+    match result {
+        encoding_rs::DecoderResult::InputEmpty => Ok(out),
+        encoding_rs::DecoderResult::Malformed(bad, _) => Err(format!(
+            "invalid {} at byte {}; re-save the file as UTF-8",
+            encoding.name(),
+            skipped + read - bad as usize
+        )),
+        encoding_rs::DecoderResult::OutputFull => {
+            Err("internal error: decode buffer too small".to_owned())
+        }
+    }
+}
+
+fn legacy(bytes: &[u8], utf8_valid_up_to: usize) -> Result<(String, SourceEncoding), String> {
+    let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
+    let candidates: &[(&'static Encoding, SourceEncoding)] = if guess == BIG5 {
+        &[
+            (BIG5, SourceEncoding::Big5),
+            (GB18030, SourceEncoding::Gb18030),
+        ]
+    } else {
+        &[
+            (GB18030, SourceEncoding::Gb18030),
+            (BIG5, SourceEncoding::Big5),
+        ]
+    };
+    for &(encoding, tag) in candidates {
+        if let Ok(text) = strict(encoding, bytes, 0) {
+            if guess == encoding || guess == encoding_rs::GBK {
+                return Ok((text, tag));
+            }
+        }
+    }
+    Err(format!(
+        "not valid UTF-8 at byte {utf8_valid_up_to}, and not GB18030/GBK or \
+         Big5 either (it looks like {}); convert it to UTF-8, e.g. `iconv -f ENCODING -t UTF-8`",
+        guess.name()
+    ))
+}
+
+fn memchr_nul(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+/// Text whose share of control characters (other than tab, newline, carriage return and
+/// form feed) exceeds 10% is binary that happened to decode.
+fn looks_binary(text: &str) -> bool {
+    let mut total = 0usize;
+    let mut control = 0usize;
+    for c in text.chars().take(64 * 1024) {
+        total += 1;
+        if c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\x0c') {
+            control += 1;
+        }
+    }
+    control * 10 > total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_ok(bytes: &[u8]) -> SourceText {
+        decode(Path::new("t.txt"), bytes).unwrap()
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut out = if big_endian {
+            vec![0xFE, 0xFF]
+        } else {
+            vec![0xFF, 0xFE]
+        };
+        for unit in text.encode_utf16() {
+            let b = if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            };
+            out.extend_from_slice(&b);
+        }
+        out
+    }
+
+    const SAMPLE: &str = "美国承诺继续致力于在全世界推动尊重劳动者权利，打击人口贩运。";
+
+    #[test]
+    fn detects_each_supported_encoding() {
+        let s = decode_ok(SAMPLE.as_bytes());
+        assert_eq!(
+            (s.text.as_str(), s.encoding),
+            (SAMPLE, SourceEncoding::Utf8)
+        );
+
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(SAMPLE.as_bytes());
+        let s = decode_ok(&bom);
+        assert_eq!(
+            (s.text.as_str(), s.encoding),
+            (SAMPLE, SourceEncoding::Utf8Bom)
+        );
+
+        let s = decode_ok(&utf16(SAMPLE, false));
+        assert_eq!(
+            (s.text.as_str(), s.encoding),
+            (SAMPLE, SourceEncoding::Utf16Le)
+        );
+        let s = decode_ok(&utf16(SAMPLE, true));
+        assert_eq!(
+            (s.text.as_str(), s.encoding),
+            (SAMPLE, SourceEncoding::Utf16Be)
+        );
+
+        let (gb, _, unmappable) = GB18030.encode(SAMPLE);
+        assert!(!unmappable);
+        let s = decode_ok(&gb);
+        assert_eq!(
+            (s.text.as_str(), s.encoding),
+            (SAMPLE, SourceEncoding::Gb18030)
+        );
+
+        let traditional = "美國承諾繼續致力於在全世界推動尊重勞動者權利，打擊人口販運。";
+        let (big5, _, unmappable) = BIG5.encode(traditional);
+        assert!(!unmappable);
+        let s = decode_ok(&big5);
+        assert_eq!(
+            (s.text.as_str(), s.encoding),
+            (traditional, SourceEncoding::Big5)
+        );
+    }
+
+    #[test]
+    fn rejects_binary_with_the_file_name() {
+        let err = decode(Path::new("dir/image.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("dir/image.png"), "{err}");
+        assert!(err.contains("binary"), "{err}");
+    }
+
+    #[test]
+    fn rejects_undecodable_bytes_with_offset() {
+        // Bytes that are neither UTF-8 nor a valid multi-byte sequence of GB18030/Big5.
+        let err = decode(Path::new("bad.txt"), b"abc\xFF\xFF\xFF\xFFdef")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bad.txt"), "{err}");
+        assert!(err.contains("byte 3"), "{err}");
+    }
+
+    #[test]
+    fn rejects_broken_utf16() {
+        // An unpaired high surrogate.
+        let err = decode(Path::new("u16.txt"), &[0xFF, 0xFE, 0x00, 0xD8, 0x41, 0x00])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("UTF-16LE"), "{err}");
+    }
+}
