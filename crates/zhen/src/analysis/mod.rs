@@ -44,6 +44,9 @@ pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};
 /// The name the analyzer is registered under in a tantivy [`TokenizerManager`].
 pub const ANALYZER_NAME: &str = "zhen";
 
+/// The name the n-gram analyzer ([`ngram_analyzer`]) is registered under.
+pub const NGRAM_ANALYZER_NAME: &str = "zhen_ngram";
+
 /// Tokens longer than this many bytes are dropped: no real word is, and tantivy rejects
 /// terms longer than 65,530 bytes.
 pub const MAX_TOKEN_BYTES: usize = 100;
@@ -67,9 +70,18 @@ pub fn analyzer_with(tokenizer: ZhenTokenizer) -> TextAnalyzer {
         .build()
 }
 
-/// Registers [`analyzer()`] under [`ANALYZER_NAME`].
+/// The n-gram analyzer: as [`analyzer()`], but Han text is cut into characters and
+/// character bigrams ([`ZhenTokenizer::ngrams`]). zhen indexes it beside the word field
+/// so that any Han substring can be found exactly.
+pub fn ngram_analyzer() -> TextAnalyzer {
+    analyzer_with(ZhenTokenizer::ngrams())
+}
+
+/// Registers [`analyzer()`] under [`ANALYZER_NAME`] and [`ngram_analyzer()`] under
+/// [`NGRAM_ANALYZER_NAME`].
 pub fn register(manager: &TokenizerManager) {
     manager.register(ANALYZER_NAME, analyzer());
+    manager.register(NGRAM_ANALYZER_NAME, ngram_analyzer());
 }
 
 /// A token as the analyzer produces it, with byte offsets into the analysed text.

@@ -52,7 +52,7 @@ impl Folded {
     /// let folded = zhen::analysis::Folded::new("國際Ｌａｂｏｕｒ１５５７");
     /// assert_eq!(folded.text(), "国际labour1557");
     /// // The folded `1557` maps back to the full-width digits.
-    /// assert_eq!(folded.original_range(12, 16), (18, 30));
+    /// assert_eq!(folded.original_range(12, 16), (24, 36));
     /// ```
     pub fn new(original: &str) -> Folded {
         let mut folded = Folded::default();

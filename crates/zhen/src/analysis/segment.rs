@@ -21,12 +21,24 @@ pub enum TokenKind {
     Number,
 }
 
-/// Calls `emit(start, end, text, kind)` for every token of `text`, in order; `start..end`
-/// is the token's byte range in `text`.
+/// How Han runs are cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HanMode {
+    /// Into jieba words, one position each.
+    Words,
+    /// Into every character (one position each) and every character bigram, which takes
+    /// the position of its first character: an exact substring is then a phrase of bigrams.
+    Grams,
+}
+
+/// Calls `emit(start, end, text, kind, advance)` for every token of `text`, in order;
+/// `start..end` is the token's byte range in `text`, and `advance` is false for a token
+/// at the same position as the previous one.
 pub(crate) fn segment(
     jieba: &Jieba,
+    mode: HanMode,
     text: &str,
-    mut emit: impl FnMut(usize, usize, Cow<'_, str>, TokenKind),
+    mut emit: impl FnMut(usize, usize, Cow<'_, str>, TokenKind, bool),
 ) {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -34,21 +46,43 @@ pub(crate) fn segment(
         let c = text[i..].chars().next().expect("i is on a char boundary");
         match classify(c) {
             CharClass::Other => i += c.len_utf8(),
+            // A combining mark that does not follow a letter (it follows a Han character, a
+            // digit or punctuation) belongs to no word: words consume their own marks.
+            CharClass::Letter if unicode_normalization::char::is_combining_mark(c) => {
+                i += c.len_utf8();
+            }
             CharClass::Han => {
                 let end = run_end(text, i, |c| classify(c) == CharClass::Han);
-                for token in jieba.cut(&text[i..end], false) {
-                    emit(
-                        i + token.byte_start,
-                        i + token.byte_end,
-                        Cow::Borrowed(token.word),
-                        TokenKind::Han,
-                    );
+                match mode {
+                    HanMode::Words => {
+                        for token in jieba.cut(&text[i..end], false) {
+                            emit(
+                                i + token.byte_start,
+                                i + token.byte_end,
+                                Cow::Borrowed(token.word),
+                                TokenKind::Han,
+                                true,
+                            );
+                        }
+                    }
+                    HanMode::Grams => {
+                        let mut chars = text[i..end].char_indices().peekable();
+                        while let Some((a, c)) = chars.next() {
+                            let a = i + a;
+                            let b = a + c.len_utf8();
+                            emit(a, b, Cow::Borrowed(&text[a..b]), TokenKind::Han, true);
+                            if let Some(&(_, n)) = chars.peek() {
+                                let e = b + n.len_utf8();
+                                emit(a, e, Cow::Borrowed(&text[a..e]), TokenKind::Han, false);
+                            }
+                        }
+                    }
                 }
                 i = end;
             }
             CharClass::Letter => {
                 let end = word_end(text, i);
-                emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word);
+                emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word, true);
                 i = end;
             }
             CharClass::Digit => {
@@ -60,10 +94,10 @@ pub(crate) fn segment(
                 if next_is_letter && !number.contains(|c: char| !c.is_numeric()) {
                     // `2nd`, `g20`-like alphanumerics are one word.
                     let end = word_end(text, i);
-                    emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word);
+                    emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word, true);
                     i = end;
                 } else {
-                    emit(i, end, number, TokenKind::Number);
+                    emit(i, end, number, TokenKind::Number, true);
                     i = end;
                 }
             }

@@ -6,7 +6,7 @@ use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::normalize::Folded;
-use super::segment::segment;
+use super::segment::{segment, HanMode};
 
 /// zhen's tokenizer: folds the text (NFKC, traditional to simplified, lower case), then
 /// segments it by script (jieba for Han, words for letters, whole numbers for digits).
@@ -26,11 +26,12 @@ use super::segment::segment;
 ///     seen.push((token.text.clone(), &text[token.offset_from..token.offset_to]));
 /// }
 /// assert_eq!(seen.last().unwrap(), &("labour".to_owned(), "Labour"));
-/// assert_eq!(seen[0].1, "國際");
+/// assert_eq!(seen[0], ("国际劳工组织".to_owned(), "國際勞工組織"));
 /// ```
 #[derive(Clone)]
 pub struct ZhenTokenizer {
     jieba: Arc<Jieba>,
+    mode: HanMode,
     folded: Folded,
     tokens: Vec<Token>,
 }
@@ -53,10 +54,22 @@ impl ZhenTokenizer {
         ZhenTokenizer::with_jieba(super::default_jieba())
     }
 
+    /// The n-gram variant: Han runs become every character and every character bigram
+    /// (the bigram at its first character's position) instead of jieba words; other scripts
+    /// are tokenized as by [`ZhenTokenizer::new`]. An exact Han substring is then a phrase
+    /// of bigrams, found whatever jieba makes of the text around it.
+    pub fn ngrams() -> ZhenTokenizer {
+        ZhenTokenizer {
+            mode: HanMode::Grams,
+            ..ZhenTokenizer::new()
+        }
+    }
+
     /// A tokenizer using the given jieba instance (for example one with a user dictionary).
     pub fn with_jieba(jieba: Arc<Jieba>) -> ZhenTokenizer {
         ZhenTokenizer {
             jieba,
+            mode: HanMode::Words,
             folded: Folded::default(),
             tokens: Vec::new(),
         }
@@ -71,16 +84,25 @@ impl Tokenizer for ZhenTokenizer {
         self.tokens.clear();
         let folded = &self.folded;
         let tokens = &mut self.tokens;
-        segment(&self.jieba, folded.text(), |start, end, word, _kind| {
-            let (offset_from, offset_to) = folded.original_range(start, end);
-            tokens.push(Token {
-                offset_from,
-                offset_to,
-                position: tokens.len(),
-                text: word.into_owned(),
-                position_length: 1,
-            });
-        });
+        let mut position = 0usize;
+        segment(
+            &self.jieba,
+            self.mode,
+            folded.text(),
+            |start, end, word, _kind, advance| {
+                let (offset_from, offset_to) = folded.original_range(start, end);
+                if advance && !tokens.is_empty() {
+                    position += 1;
+                }
+                tokens.push(Token {
+                    offset_from,
+                    offset_to,
+                    position,
+                    text: word.into_owned(),
+                    position_length: 1,
+                });
+            },
+        );
         ZhenTokenStream {
             tokens: &mut self.tokens,
             next: 0,

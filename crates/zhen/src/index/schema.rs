@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::analysis::ANALYZER_NAME;
+use crate::analysis::{ANALYZER_NAME, NGRAM_ANALYZER_NAME};
 use crate::document::{BlockKind, Paragraph};
 
 /// The fields of zhen's schema.
@@ -19,6 +19,7 @@ pub(crate) struct Fields {
     pub section: Field,
     pub line: Field,
     pub body: Field,
+    pub grams: Field,
 }
 
 impl Fields {
@@ -29,6 +30,11 @@ impl Fields {
                 .set_tokenizer(ANALYZER_NAME)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
+        let grams_options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(NGRAM_ANALYZER_NAME)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
         let fields = Fields {
             doc: builder.add_text_field("doc", STRING | STORED),
             ordinal: builder.add_u64_field("ordinal", STORED),
@@ -37,6 +43,7 @@ impl Fields {
             section: builder.add_text_field("section", STORED),
             line: builder.add_u64_field("line", STORED),
             body: builder.add_text_field("body", body_options),
+            grams: builder.add_text_field("body_grams", grams_options),
         };
         (builder.build(), fields)
     }
@@ -51,6 +58,7 @@ impl Fields {
             section: get("section")?,
             line: get("line")?,
             body: get("body")?,
+            grams: get("body_grams")?,
         })
     }
 
@@ -67,6 +75,7 @@ impl Fields {
         }
         doc.add_u64(self.line, u64::from(p.line));
         doc.add_text(self.body, &p.text);
+        doc.add_text(self.grams, &p.text);
         doc
     }
 

@@ -12,7 +12,8 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::analysis::analyze;
+use super::query::{Pattern, Sequence};
+use crate::analysis::{analyze, AnalyzedToken};
 
 /// A highlighted byte range `[start, end)` of a text. Serialises as `[start, end]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -79,29 +80,83 @@ impl Serialize for Snippet {
     }
 }
 
-/// The ranges of `text` whose analysed terms are in `terms`, merged where matches touch
-/// or are separated only by white space (`【人口贩运】`, not `【人口】【贩运】`).
+/// The byte ranges where every term of `seq` occurs at its relative position.
+fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> {
+    let Some((_, first_term)) = seq.first() else {
+        return Vec::new();
+    };
+    let max_position = tokens.iter().map(|t| t.position).max().unwrap_or(0);
+    let mut at: Vec<Vec<usize>> = vec![Vec::new(); max_position + 1];
+    for (i, t) in tokens.iter().enumerate() {
+        at[t.position].push(i);
+    }
+    let mut out = Vec::new();
+    for t in tokens.iter().filter(|t| &t.text == first_term) {
+        let mut range = (t.start, t.end);
+        let all = seq.iter().all(|(offset, term)| {
+            at.get(t.position + offset)
+                .and_then(|ids| ids.iter().map(|&i| &tokens[i]).find(|u| &u.text == term))
+                .map(|u| {
+                    range = (range.0.min(u.start), range.1.max(u.end));
+                })
+                .is_some()
+        });
+        if all {
+            out.push(range);
+        }
+    }
+    out
+}
+
+/// The ranges of `text` that match the query's clauses, merged where matches touch or are
+/// separated only by white space (`【人口贩运】`, not `【人口】【贩运】`).
+///
+/// Per clause, the most specific evidence present wins: its words in sequence; else its
+/// characters as an exact substring (a part of a longer word); else, for unquoted
+/// clauses, its words wherever they stand.
 pub(crate) fn highlights(
-    analyzer: &mut TextAnalyzer,
+    words: &mut TextAnalyzer,
+    grams: &mut TextAnalyzer,
     text: &str,
-    terms: &BTreeSet<String>,
+    patterns: &[Pattern],
 ) -> Vec<Highlight> {
-    let mut out: Vec<Highlight> = Vec::new();
-    for token in analyze(analyzer, text) {
-        if !terms.contains(&token.text) {
+    let word_tokens = analyze(words, text);
+    let mut gram_tokens: Option<Vec<AnalyzedToken>> = None;
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for pattern in patterns {
+        let found = occurrences(&word_tokens, &pattern.words);
+        if !found.is_empty() {
+            ranges.extend(found);
             continue;
         }
+        if let Some(seq) = &pattern.grams {
+            let tokens = gram_tokens.get_or_insert_with(|| analyze(grams, text));
+            let found = occurrences(tokens, seq);
+            if !found.is_empty() {
+                ranges.extend(found);
+                continue;
+            }
+        }
+        if !pattern.phrase {
+            let terms: BTreeSet<&str> = pattern.words.iter().map(|(_, t)| t.as_str()).collect();
+            ranges.extend(
+                word_tokens
+                    .iter()
+                    .filter(|t| terms.contains(t.text.as_str()))
+                    .map(|t| (t.start, t.end)),
+            );
+        }
+    }
+    ranges.sort_unstable();
+    let mut out: Vec<Highlight> = Vec::new();
+    for (start, end) in ranges {
         match out.last_mut() {
             Some(last)
-                if last.end >= token.start
-                    || text[last.end..token.start].chars().all(char::is_whitespace) =>
+                if last.end >= start || text[last.end..start].chars().all(char::is_whitespace) =>
             {
-                last.end = last.end.max(token.end);
+                last.end = last.end.max(end);
             }
-            _ => out.push(Highlight {
-                start: token.start,
-                end: token.end,
-            }),
+            _ => out.push(Highlight { start, end }),
         }
     }
     out

@@ -97,7 +97,8 @@ pub struct Searcher {
 struct Inner {
     reader: IndexReader,
     fields: Fields,
-    analyzer: TextAnalyzer,
+    words: TextAnalyzer,
+    grams: TextAnalyzer,
 }
 
 impl std::fmt::Debug for Searcher {
@@ -113,7 +114,8 @@ impl Index {
             inner: Arc::new(Inner {
                 reader: self.reader.clone(),
                 fields: self.fields,
-                analyzer: analysis::analyzer(),
+                words: analysis::analyzer(),
+                grams: analysis::ngram_analyzer(),
             }),
         }
     }
@@ -141,9 +143,18 @@ impl Searcher {
     pub fn search_with(&self, query: &str, options: &SearchOptions) -> Result<SearchResults> {
         let started = Instant::now();
         let parsed = query::parse(query)?;
-        let mut analyzer = self.inner.analyzer.clone();
+        let mut words = self.inner.words.clone();
+        let mut grams = self.inner.grams.clone();
         let fields = &self.inner.fields;
-        let compiled = query::compile(&parsed, &mut analyzer, fields.body)?;
+        let compiled = query::compile(
+            &parsed,
+            &mut query::Target {
+                words: &mut words,
+                grams: &mut grams,
+                words_field: fields.body,
+                grams_field: fields.grams,
+            },
+        )?;
         let searcher = self.inner.reader.searcher();
         let limit = options.limit.max(1);
         let (top, total_hits) = searcher.search(
@@ -155,7 +166,7 @@ impl Searcher {
             let doc: TantivyDocument = searcher.doc(address)?;
             let paragraph = fields.paragraph(&doc);
             let highlights =
-                highlight::highlights(&mut analyzer, &paragraph.text, &compiled.highlight_terms);
+                highlight::highlights(&mut words, &mut grams, &paragraph.text, &compiled.patterns);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             hits.push(Hit {
                 rank: rank + 1,

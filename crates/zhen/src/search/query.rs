@@ -8,8 +8,6 @@
 //! 土著 OR 原住民      either word (OR binds tighter than the implicit AND)
 //! ```
 
-use std::collections::BTreeSet;
-
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -242,42 +240,150 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
     Ok(ParsedQuery { groups, excluded })
 }
 
-/// A query ready to run, with the terms to highlight.
+/// A term sequence: `(position offset, term)` pairs, the first at offset 0.
+pub(crate) type Sequence = Vec<(usize, String)>;
+
+/// What to highlight for one positive clause of the query.
+#[derive(Debug, Clone)]
+pub(crate) struct Pattern {
+    /// The clause's word tokens at their relative positions.
+    pub words: Sequence,
+    /// For clauses with Han text, the gram sequence that matches it as a substring.
+    pub grams: Option<Sequence>,
+    /// Whether the clause must match contiguously (a quoted phrase).
+    pub phrase: bool,
+}
+
+/// The analyzers and fields a query is compiled against.
+pub(crate) struct Target<'a> {
+    pub words: &'a mut TextAnalyzer,
+    pub grams: &'a mut TextAnalyzer,
+    pub words_field: Field,
+    pub grams_field: Field,
+}
+
+/// A query ready to run, with what to highlight.
 pub(crate) struct Compiled {
     pub query: Box<dyn Query>,
-    pub highlight_terms: BTreeSet<String>,
+    pub patterns: Vec<Pattern>,
+}
+
+/// How much an exact substring match (through the gram field) weighs against word matches.
+/// Below 1 so that a paragraph where the query is a word outranks one where it is only
+/// part of a longer word.
+const GRAM_WEIGHT: f32 = 0.5;
+
+/// A clause, analysed both ways.
+struct Analysed {
+    words: Vec<AnalyzedToken>,
+    grams: Option<Sequence>,
+}
+
+fn analyse_clause(target: &mut Target<'_>, text: &str) -> Option<Analysed> {
+    let words = analyze(target.words, text);
+    if words.is_empty() {
+        return None;
+    }
+    let has_han = crate::analysis::Folded::new(text)
+        .text()
+        .chars()
+        .any(crate::analysis::is_han);
+    let grams = has_han.then(|| gram_sequence(&analyze(target.grams, text)));
+    Some(Analysed { words, grams })
+}
+
+/// Reduces the gram analyzer's output to the shortest sequence that matches the same
+/// substring: bigrams, plus a single character only where no bigram covers it.
+pub(crate) fn gram_sequence(tokens: &[AnalyzedToken]) -> Sequence {
+    let is_bigram = |t: &AnalyzedToken| {
+        t.text.chars().count() == 2 && t.text.chars().all(crate::analysis::is_han)
+    };
+    let is_unigram = |t: &AnalyzedToken| {
+        t.text.chars().count() == 1 && t.text.chars().all(crate::analysis::is_han)
+    };
+    let bigram_at: std::collections::HashSet<usize> = tokens
+        .iter()
+        .filter(|t| is_bigram(t))
+        .map(|t| t.position)
+        .collect();
+    let mut out: Sequence = Vec::new();
+    for t in tokens {
+        let covered = is_unigram(t)
+            && (bigram_at.contains(&t.position)
+                || (t.position > 0 && bigram_at.contains(&(t.position - 1))));
+        if !covered {
+            out.push((t.position, t.text.clone()));
+        }
+    }
+    let first = out.first().map_or(0, |(p, _)| *p);
+    for (p, _) in &mut out {
+        *p -= first;
+    }
+    out
+}
+
+fn word_sequence(tokens: &[AnalyzedToken]) -> Sequence {
+    let first = tokens[0].position;
+    tokens
+        .iter()
+        .map(|t| (t.position - first, t.text.clone()))
+        .collect()
 }
 
 pub(crate) fn compile(
     parsed: &ParsedQuery,
-    analyzer: &mut TextAnalyzer,
-    field: Field,
+    target: &mut Target<'_>,
 ) -> Result<Compiled, QueryError> {
-    let mut required: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-    let mut highlight_terms = BTreeSet::new();
+    let (wf, gf) = (target.words_field, target.grams_field);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut patterns = Vec::new();
     // The tokens of the plain (single-alternative, unquoted) groups, for the proximity bonus.
-    let mut plain_tokens: Vec<Vec<AnalyzedToken>> = Vec::new();
+    let mut plain_tokens: Vec<AnalyzedToken> = Vec::new();
+    let mut plain_groups = 0;
 
     for group in &parsed.groups {
         let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
         for clause in group {
-            let tokens = analyze(analyzer, clause.text());
-            if tokens.is_empty() {
+            let Some(a) = analyse_clause(target, clause.text()) else {
                 continue;
-            }
-            highlight_terms.extend(tokens.iter().map(|t| t.text.clone()));
-            alternatives.push(match clause {
-                Clause::Words(_) => all_with_phrase_bonus(field, &tokens),
-                Clause::Phrase(_) => phrase(field, &tokens),
+            };
+            let words = word_sequence(&a.words);
+            let is_phrase = matches!(clause, Clause::Phrase(_));
+            alternatives.push(match (is_phrase, &a.grams) {
+                (false, None) => all_with_phrase_bonus(wf, &words),
+                (false, Some(grams)) => Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, all_with_phrase_bonus(wf, &words)),
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(sequence(gf, grams), GRAM_WEIGHT)),
+                    ),
+                ])),
+                (true, None) => sequence(wf, &words),
+                (true, Some(grams)) => Box::new(BooleanQuery::new(vec![
+                    (
+                        Occur::Must,
+                        Box::new(BoostQuery::new(sequence(gf, grams), GRAM_WEIGHT)),
+                    ),
+                    (
+                        Occur::Should,
+                        Box::new(BoostQuery::new(sequence(wf, &words), PHRASE_BOOST)),
+                    ),
+                ])),
             });
-            if group.len() == 1 && matches!(clause, Clause::Words(_)) {
-                plain_tokens.push(tokens);
+            if group.len() == 1 && !is_phrase {
+                plain_tokens.extend(a.words.iter().cloned());
+                plain_groups += 1;
             }
+            patterns.push(Pattern {
+                words,
+                grams: a.grams,
+                phrase: is_phrase,
+            });
         }
         match alternatives.len() {
             0 => {}
-            1 => required.push((Occur::Must, alternatives.pop().expect("one"))),
-            _ => required.push((
+            1 => clauses.push((Occur::Must, alternatives.pop().expect("one"))),
+            _ => clauses.push((
                 Occur::Must,
                 Box::new(BooleanQuery::new(
                     alternatives
@@ -288,32 +394,38 @@ pub(crate) fn compile(
             )),
         }
     }
-    if required.is_empty() {
+    if clauses.is_empty() {
         return Err(QueryError::at(
             0,
             "the query has no searchable words (only punctuation or symbols): \
              search for words, numbers or Chinese characters",
         ));
     }
-    if plain_tokens.len() >= 2 {
-        let all: Vec<AnalyzedToken> = plain_tokens.into_iter().flatten().collect();
-        let terms = sequential_terms(field, &all);
+    if plain_groups >= 2 {
+        let terms: Vec<(usize, Term)> = plain_tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (i, Term::from_field_text(wf, &t.text)))
+            .collect();
         let mut near = PhraseQuery::new_with_offset(terms);
         near.set_slop(PROXIMITY_SLOP);
-        required.push((
+        clauses.push((
             Occur::Should,
             Box::new(BoostQuery::new(Box::new(near), PROXIMITY_BOOST)),
         ));
     }
     for clause in &parsed.excluded {
-        let tokens = analyze(analyzer, clause.text());
-        if !tokens.is_empty() {
-            required.push((Occur::MustNot, phrase(field, &tokens)));
+        if let Some(a) = analyse_clause(target, clause.text()) {
+            let query = match &a.grams {
+                Some(grams) => sequence(gf, grams),
+                None => sequence(wf, &word_sequence(&a.words)),
+            };
+            clauses.push((Occur::MustNot, query));
         }
     }
     Ok(Compiled {
-        query: Box::new(BooleanQuery::new(required)),
-        highlight_terms,
+        query: Box::new(BooleanQuery::new(clauses)),
+        patterns,
     })
 }
 
@@ -324,45 +436,30 @@ fn term_query(field: Field, text: &str) -> Box<dyn Query> {
     ))
 }
 
-/// Terms at their analysed positions, relative to the first token.
-fn positioned_terms(field: Field, tokens: &[AnalyzedToken]) -> Vec<(usize, Term)> {
-    let first = tokens[0].position;
-    tokens
-        .iter()
-        .map(|t| (t.position - first, Term::from_field_text(field, &t.text)))
-        .collect()
-}
-
-/// Terms at consecutive positions (for tokens from different query words).
-fn sequential_terms(field: Field, tokens: &[AnalyzedToken]) -> Vec<(usize, Term)> {
-    tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (i, Term::from_field_text(field, &t.text)))
-        .collect()
-}
-
-fn phrase(field: Field, tokens: &[AnalyzedToken]) -> Box<dyn Query> {
-    if tokens.len() == 1 {
-        return term_query(field, &tokens[0].text);
+/// The terms of `seq` at their relative positions: a phrase, or a term query for one term.
+fn sequence(field: Field, seq: &Sequence) -> Box<dyn Query> {
+    if seq.len() == 1 {
+        return term_query(field, &seq[0].1);
     }
-    Box::new(PhraseQuery::new_with_offset(positioned_terms(
-        field, tokens,
-    )))
+    Box::new(PhraseQuery::new_with_offset(
+        seq.iter()
+            .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+            .collect(),
+    ))
 }
 
-/// All tokens required; their contiguous occurrence scores extra.
-fn all_with_phrase_bonus(field: Field, tokens: &[AnalyzedToken]) -> Box<dyn Query> {
-    if tokens.len() == 1 {
-        return term_query(field, &tokens[0].text);
+/// All terms required; their contiguous occurrence scores extra.
+fn all_with_phrase_bonus(field: Field, seq: &Sequence) -> Box<dyn Query> {
+    if seq.len() == 1 {
+        return term_query(field, &seq[0].1);
     }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = tokens
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = seq
         .iter()
-        .map(|t| (Occur::Must, term_query(field, &t.text)))
+        .map(|(_, t)| (Occur::Must, term_query(field, t)))
         .collect();
     clauses.push((
         Occur::Should,
-        Box::new(BoostQuery::new(phrase(field, tokens), PHRASE_BOOST)),
+        Box::new(BoostQuery::new(sequence(field, seq), PHRASE_BOOST)),
     ));
     Box::new(BooleanQuery::new(clauses))
 }

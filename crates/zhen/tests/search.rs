@@ -1,0 +1,301 @@
+//! Search on the shipped UN document.
+
+use std::path::{Path, PathBuf};
+
+use zhen::{Error, Index, IndexBuilder, SearchResults, Searcher};
+
+fn shipped_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../index-data/us-hrc-pledges-2021.zh.txt")
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    searcher: Searcher,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    builder.add_file(shipped_path()).unwrap();
+    builder.commit().unwrap();
+    let searcher = Index::open(dir.path()).unwrap().searcher();
+    Fixture {
+        _dir: dir,
+        searcher,
+    }
+}
+
+fn search(f: &Fixture, query: &str) -> SearchResults {
+    f.searcher.search(query, 10).unwrap()
+}
+
+fn numbers(results: &SearchResults) -> Vec<Option<u32>> {
+    results.hits.iter().map(|h| h.paragraph).collect()
+}
+
+#[test]
+fn human_trafficking_finds_17_18_29_first() {
+    let f = fixture();
+    let r = search(&f, "人口贩运");
+    let mut top3: Vec<u32> = r.hits.iter().take(3).filter_map(|h| h.paragraph).collect();
+    top3.sort();
+    assert_eq!(top3, [17, 18, 29], "{:?}", numbers(&r));
+    assert_eq!(r.total_hits, 3);
+    let first = &r.hits[0];
+    assert_eq!(first.rank, 1);
+    assert!(first.score > 0.0);
+    assert_eq!(first.doc, "us-hrc-pledges-2021.zh");
+    assert!(r.hits.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn highlights_of_human_trafficking_in_18_cover_exactly_the_word() {
+    let f = fixture();
+    let r = search(&f, "人口贩运");
+    let p18 = r.hits.iter().find(|h| h.paragraph == Some(18)).unwrap();
+    assert_eq!(
+        p18.section.as_deref(),
+        Some("承诺在国际上推动人权、基本自由、人的尊严和繁荣")
+    );
+    assert!(!p18.highlights.is_empty());
+    for h in &p18.highlights {
+        assert_eq!(&p18.text[h.start..h.end], "人口贩运");
+    }
+    assert_eq!(p18.highlights.len(), p18.text.matches("人口贩运").count());
+    assert!(
+        p18.snippet.to_string().contains("【人口贩运】"),
+        "{}",
+        p18.snippet
+    );
+}
+
+#[test]
+fn traditional_query_finds_the_simplified_text() {
+    let f = fixture();
+    let r = search(&f, "國際勞工組織");
+    let mut got: Vec<u32> = r.hits.iter().filter_map(|h| h.paragraph).collect();
+    got.sort();
+    assert_eq!(got, [17, 25]);
+    let h = r.hits[0].highlights[0];
+    assert_eq!(&r.hits[0].text[h.start..h.end], "国际劳工组织");
+}
+
+#[test]
+fn full_width_digits_find_section_1557() {
+    let f = fixture();
+    let r = search(&f, "１５５７");
+    assert_eq!(numbers(&r), [Some(28)]);
+    let h = r.hits[0].highlights[0];
+    assert_eq!(&r.hits[0].text[h.start..h.end], "1557");
+}
+
+#[test]
+fn numbers_are_found_whole() {
+    let f = fixture();
+    assert_eq!(numbers(&search(&f, "1325")), [Some(13)]);
+    let r = search(&f, "16/18");
+    assert_eq!(numbers(&r), [Some(19)]);
+    assert_eq!(search(&f, "2800").hits[0].paragraph, Some(8));
+    let r = search(&f, "60/251");
+    assert_eq!(r.total_hits, 2, "the note verbale and the annex title");
+}
+
+#[test]
+fn quoted_phrase_ranks_its_paragraph_first() {
+    let f = fixture();
+    let r = search(&f, "\"表达自由\"");
+    assert_eq!(r.hits[0].paragraph, Some(23));
+    for hit in &r.hits {
+        assert!(hit.text.contains("表达自由"), "{:?}", hit.paragraph);
+    }
+}
+
+#[test]
+fn exclusion_drops_paragraph_29() {
+    let f = fixture();
+    let r = search(&f, "人口贩运 -国会");
+    let got: Vec<u32> = r.hits.iter().filter_map(|h| h.paragraph).collect();
+    assert!(!got.contains(&29), "{got:?}");
+    assert!(got.contains(&17) && got.contains(&18), "{got:?}");
+}
+
+#[test]
+fn or_widens_and_and_is_the_default() {
+    let f = fixture();
+    let both = search(&f, "警务 酷刑");
+    assert_eq!(both.total_hits, 0, "no paragraph has both");
+    let either = search(&f, "警务 OR 酷刑");
+    let mut got: Vec<u32> = either.hits.iter().filter_map(|h| h.paragraph).collect();
+    got.sort();
+    assert_eq!(got, [8, 32]);
+}
+
+#[test]
+fn contiguous_matches_rank_above_scattered_ones() {
+    let f = fixture();
+    // 宗教 and 自由 co-occur in several paragraphs; only 19 has 宗教或信仰自由 verbatim,
+    // and the contiguous 宗教 自由 pair (as in 宗教自由) nowhere, so the phrase bonus
+    // decides between scattered matches by proximity.
+    let r = search(&f, "宗教或信仰自由");
+    assert_eq!(r.hits[0].paragraph, Some(19));
+}
+
+#[test]
+fn english_metadata_is_searchable() {
+    let f = fixture();
+    for q in ["Distr.", "general", "ENGLISH", "Original"] {
+        let r = search(&f, q);
+        assert_eq!(r.total_hits, 1, "{q}");
+        assert_eq!(r.hits[0].kind, zhen::BlockKind::Metadata, "{q}");
+        assert_eq!(r.hits[0].paragraph, None);
+    }
+    // English words inside the Chinese text.
+    let r = search(&f, "AND");
+    let mut got: Vec<u32> = r.hits.iter().filter_map(|h| h.paragraph).collect();
+    got.sort();
+    assert_eq!(got, [23, 29]);
+}
+
+#[test]
+fn page_break_text_is_found() {
+    let f = fixture();
+    assert_eq!(numbers(&search(&f, "尽职调查")), [Some(21)]);
+    let r = search(&f, "\"公共卫生问题\"");
+    assert_eq!(numbers(&r), [Some(29)]);
+}
+
+#[test]
+fn no_hits_is_not_an_error() {
+    let f = fixture();
+    let r = search(&f, "量子计算");
+    assert_eq!(r.total_hits, 0);
+    assert!(r.hits.is_empty());
+}
+
+#[test]
+fn syntax_errors_are_query_errors() {
+    let f = fixture();
+    for q in ["\"人口", "-", "OR", "人口 OR", "", "，。"] {
+        match f.searcher.search(q, 10) {
+            Err(Error::QuerySyntax(e)) => assert!(!e.message.is_empty()),
+            other => panic!("{q:?}: expected a query error, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn limit_caps_hits_but_not_total() {
+    let f = fixture();
+    let r = f.searcher.search("美国", 3).unwrap();
+    assert_eq!(r.hits.len(), 3);
+    assert!(r.total_hits > 30);
+}
+
+#[test]
+fn a_failed_rebuild_leaves_the_old_index_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    builder.add_file(shipped_path()).unwrap();
+    builder.commit().unwrap();
+    let before = Index::open(dir.path())
+        .unwrap()
+        .searcher()
+        .search("人口贩运", 10)
+        .unwrap();
+
+    let bad = dir.path().join("binary.txt");
+    std::fs::write(&bad, b"\x00\x01\x02binary\x00").unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    let err = builder.add_file(&bad).unwrap_err();
+    assert!(err.to_string().contains("binary.txt"), "{err}");
+    drop(builder);
+
+    let after = Index::open(dir.path())
+        .unwrap()
+        .searcher()
+        .search("人口贩运", 10)
+        .unwrap();
+    assert_eq!(numbers(&before), numbers(&after));
+    // The abandoned generation was cleaned up.
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn rebuild_replaces_the_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = IndexBuilder::create(dir.path()).unwrap();
+    b.add_text("a", "1. 第一版提到人口贩运。").unwrap();
+    b.commit().unwrap();
+    let mut b = IndexBuilder::create(dir.path()).unwrap();
+    b.add_text("b", "1. 第二版只谈表达自由。").unwrap();
+    b.commit().unwrap();
+    let s = Index::open(dir.path()).unwrap().searcher();
+    assert_eq!(s.search("人口贩运", 10).unwrap().total_hits, 0);
+    assert_eq!(s.search("表达自由", 10).unwrap().hits[0].doc, "b");
+    let generations = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("gen-")
+        })
+        .count();
+    assert_eq!(generations, 1, "old generations are removed");
+}
+
+#[test]
+fn refuses_to_overwrite_a_directory_that_is_not_an_index() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("precious.txt"), "keep me").unwrap();
+    let err = IndexBuilder::create(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::NotAnIndex { .. }), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("precious.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+#[test]
+fn opening_errors_are_specific() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        Index::open(dir.path().join("none")),
+        Err(Error::IndexNotFound { .. })
+    ));
+
+    let mut b = IndexBuilder::create(dir.path()).unwrap();
+    b.add_text("a", "1. 人口贩运。").unwrap();
+    b.commit().unwrap();
+    let current = std::fs::read_to_string(dir.path().join("CURRENT")).unwrap();
+    let meta_path = dir.path().join(current.trim()).join("zhen.json");
+    let meta = std::fs::read_to_string(&meta_path).unwrap();
+
+    std::fs::write(&meta_path, meta.replace("\"format\": 1", "\"format\": 999")).unwrap();
+    let err = Index::open(dir.path()).unwrap_err();
+    assert!(
+        matches!(err, Error::IndexVersion { found: 999, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("rebuild with `zhen index"),
+        "{err}"
+    );
+
+    std::fs::write(&meta_path, "{ not json").unwrap();
+    assert!(matches!(
+        Index::open(dir.path()),
+        Err(Error::IndexCorrupt { .. })
+    ));
+
+    std::fs::write(&meta_path, meta).unwrap();
+    std::fs::remove_file(dir.path().join(current.trim()).join("meta.json")).unwrap();
+    let err = Index::open(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::IndexCorrupt { .. }), "{err}");
+}
