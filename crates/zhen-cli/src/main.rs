@@ -1,1 +1,295 @@
-fn main() {}
+//! `zhen`: index and search Chinese/English documents from the terminal.
+//!
+//! A thin layer over the `zhen` library: it parses arguments, calls the library's public
+//! API and renders the results for a terminal or as JSON.
+
+mod locate;
+mod render;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use locate::IndexLocation;
+
+/// Bilingual Chinese/English full-text search.
+///
+/// zhen splits documents into their numbered paragraphs, segments Chinese with jieba,
+/// folds traditional characters and full-width forms, stems English, and finds the
+/// paragraphs that match a query, best first, with the matched words highlighted.
+#[derive(Debug, Parser)]
+#[command(name = "zhen", version, propagate_version = true)]
+#[command(after_help = "Examples:\n  \
+    zhen search 人口贩运\n  \
+    zhen search '\"表达自由\"' --json\n  \
+    zhen index index-data/ --index /tmp/zhen-index")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build an index from text documents (replacing any previous one atomically).
+    #[command(after_help = "Examples:\n  \
+        zhen index                         index everything in index-data/ into index-data/index\n  \
+        zhen index docs/ report.txt --index /tmp/idx\n\n\
+        Directories are searched recursively for .txt files. Encodings (UTF-8, UTF-16 with a \
+        byte-order mark, GB18030/GBK, Big5) are detected from the bytes. If any file cannot be \
+        read, nothing is replaced: the previous index keeps answering.")]
+    Index(IndexArgs),
+
+    /// Search the index and print the best paragraphs.
+    #[command(after_help = "Query syntax:\n  \
+        人口贩运              all words must match; contiguous matches rank first\n  \
+        \"表达自由\"            exact phrase (also “…”)\n  \
+        人口贩运 -国会         exclude paragraphs containing 国会\n  \
+        警务 OR 酷刑           either word\n\n\
+        Examples:\n  \
+        zhen search 人口贩运\n  \
+        zhen search 國際勞工組織 --limit 3\n  \
+        zhen search '人口贩运 -国会' --json\n\n\
+        On first use, when no index exists at the default location, zhen builds it from \
+        index-data/ (and says so on stderr).\n\n\
+        Exit status: 0 on success (also with no hits), 2 for bad usage or query syntax, \
+        1 for other errors (missing or damaged index, unreadable file).")]
+    Search(SearchArgs),
+}
+
+#[derive(Debug, Args)]
+struct IndexArgs {
+    /// Files or directories to index [default: index-data/].
+    #[arg(value_name = "SOURCES")]
+    sources: Vec<PathBuf>,
+
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SearchArgs {
+    /// The query; several words are joined with spaces.
+    #[arg(value_name = "QUERY", required = true, num_args = 1..)]
+    query: Vec<String>,
+
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+
+    /// Maximum number of hits to print.
+    #[arg(long, short = 'n', default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    limit: u32,
+
+    /// Print one JSON object instead of text (see README for its fields).
+    #[arg(long)]
+    json: bool,
+
+    /// When to colour the output: auto means on a terminal and unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Marks a query word that starts with `-` (an exclusion such as `-国会`) so that clap
+/// takes it as a value instead of an unknown flag; removed again after parsing. clap's own
+/// `allow_hyphen_values` would also swallow real flags given after the query.
+const EXCLUSION_MARK: char = '\u{E000}';
+
+/// The `search` flags; any other word after `search` that starts with `-` is query text.
+const SEARCH_FLAGS: &[&str] = &[
+    "-h",
+    "--help",
+    "-V",
+    "--version",
+    "--json",
+    "--index",
+    "--limit",
+    "-n",
+    "--color",
+];
+const SEARCH_FLAGS_WITH_VALUE: &[&str] = &["--index", "--limit", "-n", "--color"];
+
+fn protect_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let Some(search_at) = args
+        .iter()
+        .skip(1)
+        .position(|a| a == "search")
+        .map(|i| i + 1)
+    else {
+        return args;
+    };
+    let mut out: Vec<std::ffi::OsString> = args[..=search_at].to_vec();
+    let mut rest = args[search_at + 1..].iter();
+    while let Some(arg) = rest.next() {
+        let text = arg.to_string_lossy();
+        if text == "--" {
+            out.push(arg.clone());
+            out.extend(rest.cloned());
+            break;
+        }
+        let flag = text.split('=').next().unwrap_or_default();
+        let known = SEARCH_FLAGS.contains(&flag)
+            || (text.starts_with("-n") && text[2..].chars().all(|c| c.is_ascii_digit()));
+        if known {
+            out.push(arg.clone());
+            if SEARCH_FLAGS_WITH_VALUE.contains(&text.as_ref()) {
+                out.extend(rest.next().cloned());
+            }
+        } else if text.starts_with('-') && !text.starts_with("--") && text.len() > 1 {
+            out.push(format!("{EXCLUSION_MARK}{text}").into());
+        } else {
+            out.push(arg.clone());
+        }
+    }
+    out
+}
+
+fn main() -> ExitCode {
+    let mut cli = Cli::parse_from(protect_exclusions(std::env::args_os().collect()));
+    if let Command::Search(args) = &mut cli.command {
+        for word in &mut args.query {
+            if let Some(rest) = word.strip_prefix(EXCLUSION_MARK) {
+                *word = rest.to_owned();
+            }
+        }
+    }
+    let result = match cli.command {
+        Command::Index(args) => run_index(args),
+        Command::Search(args) => run_search(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "zhen: error: {}", message(&err));
+            ExitCode::from(exit_status(&err))
+        }
+    }
+}
+
+/// The error with its causes, skipping a cause whose text the message already contains
+/// (thiserror variants that wrap an error repeat it in their own message).
+fn message(err: &anyhow::Error) -> String {
+    let mut out = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+/// 2 for what the user typed wrong, 1 for everything else (DESIGN.md's contract).
+fn exit_status(err: &anyhow::Error) -> u8 {
+    let is_usage = err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<zhen::Error>(),
+            Some(zhen::Error::QuerySyntax(_))
+        ) || cause.downcast_ref::<zhen::QueryError>().is_some()
+    });
+    if is_usage {
+        2
+    } else {
+        1
+    }
+}
+
+fn run_index(args: IndexArgs) -> anyhow::Result<()> {
+    let location = IndexLocation::resolve(args.index);
+    let sources = if args.sources.is_empty() {
+        vec![locate::data_dir()]
+    } else {
+        args.sources
+    };
+    let report = build(&location.dir, &sources)?;
+    eprintln!(
+        "zhen: indexed {} paragraphs of {} document(s) into {} in {:.2} s",
+        report.paragraphs,
+        report.documents,
+        location.dir.display(),
+        report.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn build(dir: &std::path::Path, sources: &[PathBuf]) -> anyhow::Result<zhen::BuildReport> {
+    let mut builder = zhen::IndexBuilder::create(dir)?;
+    for source in sources {
+        builder.add_path(source)?;
+    }
+    Ok(builder.commit()?)
+}
+
+fn run_search(args: SearchArgs) -> anyhow::Result<()> {
+    let location = IndexLocation::resolve(args.index);
+    let index = open_or_build(&location)?;
+    let query = args.query.join(" ");
+    let options = zhen::SearchOptions::with_limit(args.limit as usize);
+    let results = index.searcher().search_with(&query, &options)?;
+
+    let stdout = std::io::stdout();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let mut out = stdout.lock();
+    let written = if args.json {
+        serde_json::to_writer(&mut out, &results)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        render::results(&mut out, &results, color)
+    };
+    match written {
+        // A closed pipe (`zhen search … | head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write the results to stdout"),
+    }
+}
+
+/// Opens the index; at the default location, builds it first when it is missing or was
+/// built by another version of zhen.
+fn open_or_build(location: &IndexLocation) -> anyhow::Result<zhen::Index> {
+    match zhen::Index::open(&location.dir) {
+        Ok(index) => return Ok(index),
+        Err(zhen::Error::IndexNotFound { .. }) if location.is_default => {
+            eprintln!(
+                "zhen: no index at {} yet; building it from {} (once)",
+                location.dir.display(),
+                locate::data_dir().display()
+            );
+        }
+        Err(zhen::Error::IndexVersion {
+            found, expected, ..
+        }) if location.is_default => {
+            eprintln!(
+                "zhen: the index at {} has format {found}, this zhen uses {expected}; rebuilding it from {}",
+                location.dir.display(),
+                locate::data_dir().display()
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let report = build(&location.dir, &[locate::data_dir()])?;
+    eprintln!(
+        "zhen: indexed {} paragraphs of {} document(s) in {:.2} s",
+        report.paragraphs,
+        report.documents,
+        report.elapsed.as_secs_f64()
+    );
+    Ok(zhen::Index::open(&location.dir)?)
+}

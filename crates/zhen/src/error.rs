@@ -46,7 +46,7 @@ pub enum Error {
     },
 
     /// There is no index at the given place.
-    #[error("no zhen index at {}: build one with `zhen index --index {}` (SOURCES...)", path.display(), path.display())]
+    #[error("no zhen index at {}: build one with `zhen index SOURCES... --index {}`", path.display(), path.display())]
     IndexNotFound {
         /// The index directory that was looked at.
         path: PathBuf,

@@ -1,0 +1,299 @@
+//! The `zhen` command as a user runs it: arguments in, JSON or text and an exit status out.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../index-data/us-hrc-pledges-2021.zh.txt")
+}
+
+fn zhen() -> Command {
+    let mut cmd = Command::cargo_bin("zhen").unwrap();
+    cmd.env_remove("ZHEN_INDEX").env_remove("NO_COLOR");
+    cmd
+}
+
+/// An index of the shipped document in a temporary directory.
+fn built_index() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    zhen()
+        .args(["index", "--index"])
+        .arg(dir.path().join("idx"))
+        .arg(shipped())
+        .assert()
+        .success();
+    dir
+}
+
+fn search_json(index: &Path, query: &[&str]) -> Value {
+    let out = zhen()
+        .arg("search")
+        .args(query)
+        .arg("--json")
+        .arg("--index")
+        .arg(index)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+}
+
+fn paragraphs(v: &Value) -> Vec<i64> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["paragraph"].as_i64())
+        .collect()
+}
+
+#[test]
+fn json_output_has_the_documented_shape() {
+    let dir = built_index();
+    let v = search_json(&dir.path().join("idx"), &["人口贩运"]);
+    assert_eq!(v["query"], "人口贩运");
+    assert_eq!(v["total_hits"].as_u64(), Some(3));
+    assert!(v["took_ms"].is_f64());
+    let hits = v["hits"].as_array().unwrap();
+    assert_eq!(hits.len(), 3);
+    let mut top: Vec<i64> = paragraphs(&v);
+    top.sort();
+    assert_eq!(top, [17, 18, 29]);
+    for (i, hit) in hits.iter().enumerate() {
+        assert_eq!(hit["rank"].as_u64(), Some(i as u64 + 1));
+        assert!(hit["score"].is_f64());
+        assert_eq!(hit["doc"], "us-hrc-pledges-2021.zh");
+        assert!(hit["paragraph"].is_u64());
+        assert!(hit["section"].is_string());
+        assert_eq!(hit["kind"], "paragraph");
+        let text = hit["text"].as_str().unwrap();
+        let highlights = hit["highlights"].as_array().unwrap();
+        assert!(!highlights.is_empty());
+        for h in highlights {
+            let (s, e) = (
+                h[0].as_u64().unwrap() as usize,
+                h[1].as_u64().unwrap() as usize,
+            );
+            assert_eq!(&text[s..e], "人口贩运");
+        }
+        assert!(hit["snippet"].as_str().unwrap().contains("【人口贩运】"));
+    }
+}
+
+#[test]
+fn unnumbered_blocks_have_null_paragraph() {
+    let dir = built_index();
+    let v = search_json(&dir.path().join("idx"), &["Distr"]);
+    let hit = &v["hits"][0];
+    assert!(hit["paragraph"].is_null());
+    assert_eq!(hit["kind"], "metadata");
+    assert!(hit["section"].is_null());
+}
+
+#[test]
+fn exclusions_can_be_written_as_separate_arguments() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let v = search_json(&idx, &["人口贩运", "-国会"]);
+    assert_eq!(paragraphs(&v).len(), 2);
+    assert!(!paragraphs(&v).contains(&29));
+    // The same as one argument, and flags after the query still count.
+    let out = zhen()
+        .args([
+            "search",
+            "人口贩运 -国会",
+            "--limit",
+            "1",
+            "--json",
+            "--index",
+        ])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["hits"].as_array().unwrap().len(), 1);
+    assert_eq!(v["total_hits"].as_u64(), Some(2));
+}
+
+#[test]
+fn no_hits_is_success() {
+    let dir = built_index();
+    let v = search_json(&dir.path().join("idx"), &["量子计算"]);
+    assert_eq!(v["total_hits"].as_u64(), Some(0));
+    assert_eq!(v["hits"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn query_syntax_errors_exit_2_with_a_message() {
+    let dir = built_index();
+    for query in ["\"人口贩运", "人口 OR", "-国会", "，。"] {
+        let out = zhen()
+            .args(["search", query, "--index"])
+            .arg(dir.path().join("idx"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{query}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("zhen: error: invalid query"),
+            "{query}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["search"][..],
+        &["search", "x", "--limit", "0"],
+        &["search", "x", "--bogus"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let out = zhen().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}
+
+#[test]
+fn missing_index_exits_1_and_says_how_to_build_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = zhen()
+        .args(["search", "人口贩运", "--index"])
+        .arg(dir.path().join("nothing-here"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no zhen index at") && stderr.contains("zhen index"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn corrupt_index_exits_1_and_says_how_to_rebuild() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let generation = std::fs::read_to_string(idx.join("CURRENT")).unwrap();
+    std::fs::remove_file(idx.join(generation.trim()).join("meta.json")).unwrap();
+    let out = zhen()
+        .args(["search", "人口贩运", "--index"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("damaged") && stderr.contains("rebuild"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unreadable_source_fails_the_build_and_keeps_the_old_index() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, [0u8, 159, 146, 150, 0, 1]).unwrap();
+    let out = zhen()
+        .args(["index", "--index"])
+        .arg(&idx)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.txt"));
+    let v = search_json(&idx, &["人口贩运"]);
+    assert_eq!(v["total_hits"].as_u64(), Some(3));
+}
+
+#[test]
+fn first_search_builds_the_default_index_once() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("index-data")).unwrap();
+    std::fs::copy(
+        shipped(),
+        work.path().join("index-data/us-hrc-pledges-2021.zh.txt"),
+    )
+    .unwrap();
+
+    let first = zhen()
+        .current_dir(work.path())
+        .args(["search", "人口贩运", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(stderr.contains("building it from"), "{stderr}");
+    let v: Value = serde_json::from_slice(&first.stdout).unwrap();
+    let mut top = paragraphs(&v);
+    top.sort();
+    assert_eq!(top, [17, 18, 29]);
+    assert!(work.path().join("index-data/index/CURRENT").is_file());
+
+    let second = zhen()
+        .current_dir(work.path())
+        .args(["search", "人口贩运", "--json"])
+        .output()
+        .unwrap();
+    assert!(second.status.success());
+    assert!(
+        second.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let again: Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(v["hits"], again["hits"]);
+}
+
+#[test]
+fn piped_output_is_plain_with_brackets_and_colour_is_opt_in() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let plain = zhen()
+        .args(["search", "人口贩运", "--index"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(plain.stdout).unwrap();
+    assert!(!text.contains('\u{1b}'), "no escape codes in a pipe");
+    assert!(text.starts_with("3 hits for 人口贩运"), "{text}");
+    assert!(text.contains("¶18") && text.contains("¶17") && text.contains("¶29"));
+    assert!(text.contains("§ 承诺在国际上推动人权"));
+    assert!(text.contains("【人口贩运】"));
+
+    let coloured = zhen()
+        .args(["search", "人口贩运", "--color", "always", "--index"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(coloured.stdout).unwrap();
+    assert!(text.contains('\u{1b}') && !text.contains('【'));
+}
+
+#[test]
+fn help_explains_with_examples() {
+    for cmd in ["search", "index"] {
+        let out = zhen().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        let help = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            help.contains("Examples:") && help.contains("zhen "),
+            "{help}"
+        );
+    }
+}
