@@ -1,1 +1,1 @@
-
+//! Criterion benchmarks for zhen live in `benches/`; this crate has no library code.

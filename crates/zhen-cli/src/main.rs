@@ -293,3 +293,50 @@ fn open_or_build(location: &IndexLocation) -> anyhow::Result<zhen::Index> {
     );
     Ok(zhen::Index::open(&location.dir)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn protected(args: &[&str]) -> Vec<String> {
+        protect_exclusions(args.iter().map(Into::into).collect())
+            .into_iter()
+            .map(|a| a.to_string_lossy().replace(EXCLUSION_MARK, "~"))
+            .collect()
+    }
+
+    #[test]
+    fn exclusions_are_protected_and_flags_are_not() {
+        assert_eq!(
+            protected(&[
+                "zhen",
+                "search",
+                "人口贩运",
+                "-国会",
+                "--limit",
+                "3",
+                "-n5",
+                "--json",
+                "--bogus"
+            ]),
+            [
+                "zhen",
+                "search",
+                "人口贩运",
+                "~-国会",
+                "--limit",
+                "3",
+                "-n5",
+                "--json",
+                "--bogus"
+            ]
+        );
+        // The value of a flag is never taken as an exclusion; nor is anything after `--`.
+        assert_eq!(
+            protected(&["zhen", "search", "--index", "-odd-dir", "x", "--", "-y"]),
+            ["zhen", "search", "--index", "-odd-dir", "x", "--", "-y"]
+        );
+        // Other commands are left alone.
+        assert_eq!(protected(&["zhen", "index", "-x"]), ["zhen", "index", "-x"]);
+    }
+}

@@ -38,7 +38,7 @@ pub(crate) fn classify(c: char) -> CharClass {
     }
     if is_han(c) {
         CharClass::Han
-    } else if c.is_numeric() && c.to_digit(10).is_some() {
+    } else if c.is_numeric() {
         CharClass::Digit
     } else if c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c) {
         CharClass::Letter

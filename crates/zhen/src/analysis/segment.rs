@@ -141,10 +141,7 @@ fn number_end(text: &str, start: usize) -> (usize, Cow<'_, str>) {
     let mut end = digits_from(start);
     let mut group_len = text[start..end].chars().count();
     let mut removed: Vec<usize> = Vec::new();
-    loop {
-        let Some(sep) = text[end..].chars().next() else {
-            break;
-        };
+    while let Some(sep) = text[end..].chars().next() {
         let after = end + sep.len_utf8();
         let next_is_digit = text[after..]
             .chars()

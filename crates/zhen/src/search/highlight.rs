@@ -166,6 +166,10 @@ fn is_sentence_end(c: char) -> bool {
     matches!(c, '。' | '；' | '！' | '？' | '!' | '?' | ';' | '\n')
 }
 
+fn is_clause_end(c: char) -> bool {
+    is_sentence_end(c) || matches!(c, '，' | '、' | '：' | ',' | ':')
+}
+
 /// Byte ranges of the sentences of `text`, each including its closing punctuation.
 fn sentences(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
@@ -219,20 +223,42 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
             .map_or(start, |h| h.start);
         let lead = max_chars / 4;
         let mut s = first;
+        let mut clause_start = None;
         for _ in 0..lead {
             if s <= start {
                 break;
             }
-            s = text[..s]
+            let (i, c) = text[..s]
                 .char_indices()
                 .next_back()
-                .map_or(start, |(i, _)| i);
+                .expect("s > start >= 0");
+            if clause_start.is_none() && is_clause_end(c) && s != first {
+                clause_start = Some(s);
+            }
+            s = i;
         }
-        start = s.max(start);
+        // Start at a clause boundary (after `，`, `、`, …) when one is near, so the snippet
+        // does not open in the middle of a word.
+        start = clause_start.unwrap_or(s).max(start);
         end = text[start..]
             .char_indices()
             .nth(max_chars)
             .map_or(text.len(), |(i, _)| start + i);
+        // End after the last clause punctuation of the final quarter, if any.
+        let tail_from = text[start..end]
+            .char_indices()
+            .nth(max_chars - max_chars / 4)
+            .map_or(end, |(i, _)| start + i);
+        if let Some((i, c)) = text[tail_from..end]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| is_clause_end(c))
+        {
+            let cut = tail_from + i + c.len_utf8();
+            if highlights.iter().all(|h| h.start >= cut || h.end <= cut) {
+                end = cut;
+            }
+        }
     } else {
         // Grow by whole sentences, following ones first, while they fit.
         let (mut lo, mut hi) = (best, best);
