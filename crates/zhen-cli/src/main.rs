@@ -57,6 +57,30 @@ enum Command {
         Exit status: 0 on success (also with no hits), 2 for bad usage or query syntax, \
         1 for other errors (missing or damaged index, unreadable file).")]
     Search(SearchArgs),
+
+    /// Measure search quality against graded relevance judgements (nDCG@10, Recall@10).
+    #[command(after_help = "The file has one query per line: \
+        `query<TAB>number:grade number:grade ...[<TAB>note]`, grade 2 = the paragraph is about \
+        the query, 1 = it mentions it; `#` starts a comment.\n\n\
+        Examples:\n  \
+        zhen eval ../shared/eval/dev-qrels.tsv\n  \
+        zhen eval qrels.tsv --index /tmp/idx --json")]
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// The relevance judgements (qrels) file.
+    #[arg(value_name = "QRELS")]
+    qrels: PathBuf,
+
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +111,10 @@ struct SearchArgs {
     /// Print one JSON object instead of text (see README for its fields).
     #[arg(long)]
     json: bool,
+
+    /// Also print how the query was analysed (tokens per field) and the query tree run.
+    #[arg(long)]
+    explain: bool,
 
     /// When to colour the output: auto means on a terminal and unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
@@ -166,6 +194,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Index(args) => run_index(args),
         Command::Search(args) => run_search(args),
+        Command::Eval(args) => run_eval(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -235,7 +264,8 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     let location = IndexLocation::resolve(args.index);
     let index = open_or_build(&location)?;
     let query = args.query.join(" ");
-    let options = zhen::SearchOptions::with_limit(args.limit as usize);
+    let mut options = zhen::SearchOptions::with_limit(args.limit as usize);
+    options.explain = args.explain;
     let results = index.searcher().search_with(&query, &options)?;
 
     let stdout = std::io::stdout();
@@ -258,6 +288,25 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         // A closed pipe (`zhen search … | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write the results to stdout"),
+    }
+}
+
+fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
+    let judgements = zhen::eval::read_qrels(&args.qrels)?;
+    let location = IndexLocation::resolve(args.index);
+    let index = open_or_build(&location)?;
+    let report = zhen::eval::evaluate(&index.searcher(), &judgements)?;
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        serde_json::to_writer(&mut out, &report)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        render::eval(&mut out, &report)
+    };
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write the report to stdout"),
     }
 }
 

@@ -33,6 +33,21 @@ pub fn results(out: &mut impl Write, results: &SearchResults, color: bool) -> io
     } else {
         String::new()
     };
+    if let Some(explanation) = &results.explanation {
+        writeln!(out, "{}", paint(RANK, "query analysis"))?;
+        for clause in &explanation.clauses {
+            writeln!(out, "  {} {:?}", clause.role, clause.text)?;
+            writeln!(out, "    body:       {}", clause.words.join(" | "))?;
+            if !clause.grams.is_empty() {
+                writeln!(out, "    body_grams: {}", clause.grams.join(" | "))?;
+            }
+        }
+        writeln!(out, "{}", paint(RANK, "query tree"))?;
+        for line in explanation.tree.render().lines() {
+            writeln!(out, "  {line}")?;
+        }
+        writeln!(out)?;
+    }
     writeln!(
         out,
         "{}",
@@ -79,4 +94,64 @@ fn snippet(snippet: &Snippet, color: bool) -> String {
     };
     // Keep each hit on its own lines: metadata blocks contain newlines.
     text.replace('\n', " / ")
+}
+
+/// Writes an evaluation report as a table: one row per query, then the means.
+pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result<()> {
+    let width = report
+        .queries
+        .iter()
+        .map(|q| display_width(&q.query))
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let pad = |s: &str| format!("{s}{}", " ".repeat(width - display_width(s)));
+    writeln!(out, "{}  nDCG@10  R@10  ranked (judged)", pad("query"))?;
+    for q in &report.queries {
+        let ranked: Vec<String> = q
+            .ranked
+            .iter()
+            .map(|n| {
+                let grade = n.and_then(|n| q.relevant.iter().find(|(p, _)| *p == n));
+                match (n, grade) {
+                    (Some(n), Some((_, g))) => format!("{n}*{g}"),
+                    (Some(n), None) => n.to_string(),
+                    (None, _) => "-".to_owned(),
+                }
+            })
+            .collect();
+        writeln!(
+            out,
+            "{}  {:7.3}  {:4.2}  {}",
+            pad(&q.query),
+            q.ndcg_at_10,
+            q.recall_at_10,
+            ranked.join(" ")
+        )?;
+    }
+    writeln!(out, "{}", "-".repeat(width + 15))?;
+    writeln!(
+        out,
+        "{}  {:7.3}  {:4.2}  ({} queries; n*g = judged paragraph n with grade g)",
+        pad("mean"),
+        report.mean_ndcg_at_10,
+        report.mean_recall_at_10,
+        report.queries.len()
+    )
+}
+
+/// Terminal columns of a string: CJK and full-width characters take two.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let wide = matches!(c as u32,
+                0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+                | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
+            if wide {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
 }

@@ -87,6 +87,17 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A relevance-judgement (qrels) file has a malformed line.
+    #[error("{}:{line}: {reason}", path.display())]
+    Qrels {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and the expected form.
+        reason: String,
+    },
+
     /// The query text could not be parsed.
     #[error("{0}")]
     QuerySyntax(#[from] crate::search::QueryError),

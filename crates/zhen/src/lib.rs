@@ -41,6 +41,7 @@
 pub mod analysis;
 pub mod document;
 pub mod error;
+pub mod eval;
 pub mod index;
 pub mod search;
 pub mod source;
@@ -48,4 +49,6 @@ pub mod source;
 pub use document::{BlockKind, Paragraph};
 pub use error::{Error, Result};
 pub use index::{BuildReport, Index, IndexBuilder, IndexMeta};
-pub use search::{Highlight, Hit, QueryError, SearchOptions, SearchResults, Searcher, Snippet};
+pub use search::{
+    Explanation, Highlight, Hit, QueryError, SearchOptions, SearchResults, Searcher, Snippet,
+};

@@ -76,7 +76,7 @@ fn mixed_chinese_english_and_numbers() {
 fn numbers_are_whole() {
     assert_eq!(
         terms("安全理事会第1325(2000)号决议"),
-        ["安全", "理事会", "第", "1325", "2000", "号", "决议"]
+        ["安全", "理事会", "理事", "第", "1325", "2000", "号", "决议"]
     );
     assert!(terms("人权理事会第 16/18 号决议").contains(&"16/18".to_owned()));
     assert!(terms("大会第60/251号决议").contains(&"60/251".to_owned()));
@@ -87,7 +87,12 @@ fn numbers_are_whole() {
 fn a_space_as_thousands_separator_is_removed() {
     assert_pairs(
         "近2 800万美元",
-        &[("近", "近"), ("2800", "2 800"), ("万美元", "万美元")],
+        &[
+            ("近", "近"),
+            ("2800", "2 800"),
+            ("万美元", "万美元"),
+            ("美元", "美元"),
+        ],
     );
     assert!(terms("(1 000万美元)").contains(&"1000".to_owned()));
 }
@@ -128,6 +133,32 @@ fn no_whitespace_or_punctuation_tokens() {
 }
 
 #[test]
+fn compounds_also_give_their_parts_at_the_same_position() {
+    let t = tokens("保障宗教自由是原则");
+    let got: Vec<(&str, usize, &str)> = t
+        .iter()
+        .map(|t| {
+            (
+                t.text.as_str(),
+                t.position,
+                &"保障宗教自由是原则"[t.start..t.end],
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("保障", 0, "保障"),
+            ("宗教自由", 1, "宗教自由"),
+            ("宗教", 1, "宗教"),
+            ("自由", 1, "自由"),
+            ("是", 2, "是"),
+            ("原则", 3, "原则"),
+        ]
+    );
+}
+
+#[test]
 fn positions_are_consecutive() {
     let t = tokens("美国承诺打击 human trafficking 2021");
     let positions: Vec<usize> = t.iter().map(|t| t.position).collect();
@@ -159,12 +190,24 @@ proptest! {
     #[test]
     fn offsets_are_exact_on_stressful_text(text in stress_text()) {
         let t = tokens(&text);
-        let mut last_end = 0;
+        let mut last: Option<&AnalyzedToken> = None;
         for t in &t {
             prop_assert!(t.start < t.end && t.end <= text.len());
             prop_assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
-            prop_assert!(t.start >= last_end, "tokens overlap or go backwards: {t:?}");
-            last_end = t.end;
+            match last {
+                // A compound's parts share its position and lie inside it.
+                Some(l) if l.position == t.position => {
+                    prop_assert!(t.start >= l.start && t.end <= l.end.max(t.end), "{t:?}");
+                }
+                Some(l) => {
+                    prop_assert!(t.position > l.position, "positions go backwards: {t:?}");
+                    prop_assert!(t.start >= l.end || t.start >= l.start, "tokens go backwards: {t:?}");
+                }
+                None => {}
+            }
+            if last.is_none_or(|l| l.position != t.position) {
+                last = Some(t);
+            }
             // The source text of a token folds back to (a prefix of the stem of) its term.
             let source = &text[t.start..t.end];
             prop_assert!(!source.trim().is_empty());

@@ -57,6 +57,56 @@ pub(crate) fn default_jieba() -> Arc<Jieba> {
     JIEBA.get_or_init(|| Arc::new(Jieba::new())).clone()
 }
 
+/// The parts of a compound word, by jieba's dictionary: `宗教自由` → `宗教`, `自由`;
+/// `国际劳工组织` → `国际`, `劳工`, `组织`. Returns an empty list when the word has no
+/// smaller dictionary words covering it in two or more parts.
+///
+/// The parts are the longest dictionary words (shorter than `word`) found left to right;
+/// characters not covered by any stand alone. The index records the multi-character parts
+/// beside the compound, and queries use them, so that `宗教 自由` finds `宗教自由` as words
+/// and an unspaced `宗教自由` also finds text where its words are apart (`宗教或信仰自由`).
+///
+/// ```
+/// assert_eq!(zhen::analysis::compound_parts("宗教自由"), ["宗教", "自由"]);
+/// assert!(zhen::analysis::compound_parts("人口").is_empty());
+/// ```
+pub fn compound_parts(word: &str) -> Vec<String> {
+    compound_part_ranges(&default_jieba(), word)
+        .into_iter()
+        .map(|(a, b)| word[a..b].to_owned())
+        .collect()
+}
+
+/// [`compound_parts`] as byte ranges of `word`, with the given dictionary.
+pub(crate) fn compound_part_ranges(jieba: &Jieba, word: &str) -> Vec<(usize, usize)> {
+    let bounds: Vec<usize> = word
+        .char_indices()
+        .map(|(i, _)| i)
+        .chain(std::iter::once(word.len()))
+        .collect();
+    let n = bounds.len() - 1;
+    if n < 3 || !word.chars().all(is_han) {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < n {
+        // The longest dictionary word starting here, shorter than the whole word.
+        let longest = (i + 2..=n)
+            .rev()
+            .filter(|&j| j - i < n)
+            .find(|&j| jieba.has_word(&word[bounds[i]..bounds[j]]));
+        let j = longest.unwrap_or(i + 1);
+        parts.push((bounds[i], bounds[j]));
+        i = j;
+    }
+    // All single characters means the dictionary knows no parts: no useful decomposition.
+    if parts.len() < 2 || parts.iter().all(|&(a, b)| word[a..b].chars().count() == 1) {
+        return Vec::new();
+    }
+    parts
+}
+
 /// The analyzer with jieba's default dictionary.
 pub fn analyzer() -> TextAnalyzer {
     analyzer_with(ZhenTokenizer::new())

@@ -56,13 +56,28 @@ pub(crate) fn segment(
                 match mode {
                     HanMode::Words => {
                         for token in jieba.cut(&text[i..end], false) {
+                            let start = i + token.byte_start;
                             emit(
-                                i + token.byte_start,
+                                start,
                                 i + token.byte_end,
                                 Cow::Borrowed(token.word),
                                 TokenKind::Han,
                                 true,
                             );
+                            // A compound's multi-character parts, at its position: the
+                            // paragraph is about 宗教 and 自由 when it says 宗教自由.
+                            for (a, b) in super::compound_part_ranges(jieba, token.word) {
+                                if token.word[a..b].chars().nth(1).is_some() {
+                                    let part = &text[start + a..start + b];
+                                    emit(
+                                        start + a,
+                                        start + b,
+                                        Cow::Borrowed(part),
+                                        TokenKind::Han,
+                                        false,
+                                    );
+                                }
+                            }
                         }
                     }
                     HanMode::Grams => {

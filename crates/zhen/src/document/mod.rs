@@ -85,6 +85,34 @@ pub struct Paragraph {
     pub line: u32,
 }
 
+impl Paragraph {
+    /// An unnumbered paragraph of running text, for callers with their own document model
+    /// (see [`IndexBuilder::add_paragraphs`](crate::IndexBuilder::add_paragraphs)).
+    pub fn new(doc: impl Into<String>, ordinal: u32, text: impl Into<String>) -> Paragraph {
+        Paragraph {
+            doc: doc.into(),
+            ordinal,
+            number: None,
+            section: None,
+            kind: BlockKind::Paragraph,
+            text: text.into(),
+            line: 0,
+        }
+    }
+
+    /// Sets the printed paragraph number.
+    pub fn with_number(mut self, number: u32) -> Paragraph {
+        self.number = Some(number);
+        self
+    }
+
+    /// Sets the section heading.
+    pub fn with_section(mut self, section: impl Into<String>) -> Paragraph {
+        self.section = Some(section.into());
+        self
+    }
+}
+
 /// A run of non-blank lines, before classification.
 struct Block {
     line: u32,

@@ -116,7 +116,7 @@ fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> 
 /// clauses, its words wherever they stand.
 pub(crate) fn highlights(
     words: &mut TextAnalyzer,
-    grams: &mut TextAnalyzer,
+    grams_analyzer: &mut TextAnalyzer,
     text: &str,
     patterns: &[Pattern],
 ) -> Vec<Highlight> {
@@ -130,7 +130,7 @@ pub(crate) fn highlights(
             continue;
         }
         if let Some(seq) = &pattern.grams {
-            let tokens = gram_tokens.get_or_insert_with(|| analyze(grams, text));
+            let tokens = gram_tokens.get_or_insert_with(|| analyze(grams_analyzer, text));
             let found = occurrences(tokens, seq);
             if !found.is_empty() {
                 ranges.extend(found);
@@ -138,13 +138,31 @@ pub(crate) fn highlights(
             }
         }
         if !pattern.phrase {
-            let terms: BTreeSet<&str> = pattern.words.iter().map(|(_, t)| t.as_str()).collect();
-            ranges.extend(
-                word_tokens
-                    .iter()
-                    .filter(|t| terms.contains(t.text.as_str()))
-                    .map(|t| (t.start, t.end)),
-            );
+            // Scattered words: each where it stands as a word, else as a substring, else
+            // by its compound parts.
+            for token in &pattern.tokens {
+                let found = occurrences(&word_tokens, &vec![(0, token.term.clone())]);
+                if !found.is_empty() {
+                    ranges.extend(found);
+                    continue;
+                }
+                let grams = gram_tokens.get_or_insert_with(|| analyze(grams_analyzer, text));
+                if let Some(seq) = &token.grams {
+                    let found = occurrences(grams, seq);
+                    if !found.is_empty() {
+                        ranges.extend(found);
+                        continue;
+                    }
+                }
+                for (part, part_grams) in &token.parts {
+                    let found = occurrences(&word_tokens, &vec![(0, part.clone())]);
+                    if found.is_empty() {
+                        ranges.extend(occurrences(grams, part_grams));
+                    } else {
+                        ranges.extend(found);
+                    }
+                }
+            }
         }
     }
     ranges.sort_unstable();

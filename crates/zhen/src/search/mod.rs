@@ -17,7 +17,7 @@ use crate::error::Result;
 use crate::index::{Fields, Index};
 
 pub use highlight::{Highlight, Snippet};
-pub use query::{parse, Clause, ParsedQuery, QueryError};
+pub use query::{parse, Clause, ClauseAnalysis, Explanation, ParsedQuery, QueryError, QueryNode};
 
 /// Options of a search.
 #[derive(Debug, Clone)]
@@ -27,6 +27,8 @@ pub struct SearchOptions {
     pub limit: usize,
     /// The snippet length, in characters.
     pub snippet_chars: usize,
+    /// Whether to include the query's [`Explanation`] in the results.
+    pub explain: bool,
 }
 
 impl Default for SearchOptions {
@@ -34,6 +36,7 @@ impl Default for SearchOptions {
         SearchOptions {
             limit: 10,
             snippet_chars: 120,
+            explain: false,
         }
     }
 }
@@ -86,6 +89,9 @@ pub struct SearchResults {
     pub took_ms: f64,
     /// The best hits, best first.
     pub hits: Vec<Hit>,
+    /// How the query was analysed and run, when [`SearchOptions::explain`] is set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
 }
 
 /// Runs queries against an [`Index`]. Cheap to clone; `Send + Sync`.
@@ -139,6 +145,36 @@ impl Searcher {
         self.search_with(query, &SearchOptions::with_limit(limit))
     }
 
+    /// How `query` is analysed and the query tree it runs, without running it.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut builder = zhen::IndexBuilder::create(dir.path()).unwrap();
+    /// builder.add_text("memo", "1. 打击人口贩运。").unwrap();
+    /// builder.commit().unwrap();
+    /// let searcher = zhen::Index::open(dir.path()).unwrap().searcher();
+    /// let explanation = searcher.explain("人口贩运").unwrap();
+    /// assert_eq!(explanation.clauses[0].words, ["人口", "贩运"]);
+    /// assert_eq!(explanation.clauses[0].grams, ["人口", "口贩", "贩运"]);
+    /// assert!(explanation.tree.render().contains("phrase body:\"人口 贩运\""));
+    /// ```
+    pub fn explain(&self, query: &str) -> Result<Explanation> {
+        let parsed = query::parse(query)?;
+        let mut words = self.inner.words.clone();
+        let mut grams = self.inner.grams.clone();
+        let fields = &self.inner.fields;
+        let compiled = query::compile(
+            &parsed,
+            &mut query::Target {
+                words: &mut words,
+                grams: &mut grams,
+                words_field: fields.body,
+                grams_field: fields.grams,
+            },
+        )?;
+        Ok(compiled.explanation)
+    }
+
     /// Searches with the given options.
     pub fn search_with(&self, query: &str, options: &SearchOptions) -> Result<SearchResults> {
         let started = Instant::now();
@@ -186,6 +222,7 @@ impl Searcher {
             total_hits,
             took_ms: started.elapsed().as_secs_f64() * 1e3,
             hits,
+            explanation: options.explain.then_some(compiled.explanation),
         })
     }
 }

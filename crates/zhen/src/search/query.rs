@@ -8,6 +8,7 @@
 //! 土著 OR 原住民      either word (OR binds tighter than the implicit AND)
 //! ```
 
+use serde::Serialize;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -250,8 +251,20 @@ pub(crate) struct Pattern {
     pub words: Sequence,
     /// For clauses with Han text, the gram sequence that matches it as a substring.
     pub grams: Option<Sequence>,
+    /// Per word token, how to find it alone.
+    pub tokens: Vec<TokenPattern>,
     /// Whether the clause must match contiguously (a quoted phrase).
     pub phrase: bool,
+}
+
+/// How to find one word of a clause on its own: as the word, else as a substring, else by
+/// its compound parts.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenPattern {
+    pub term: String,
+    pub grams: Option<Sequence>,
+    /// `(part, its gram sequence)` for compounds.
+    pub parts: Vec<(String, Sequence)>,
 }
 
 /// The analyzers and fields a query is compiled against.
@@ -262,10 +275,110 @@ pub(crate) struct Target<'a> {
     pub grams_field: Field,
 }
 
-/// A query ready to run, with what to highlight.
+/// A query ready to run, with what to highlight and how it was built.
 pub(crate) struct Compiled {
     pub query: Box<dyn Query>,
     pub patterns: Vec<Pattern>,
+    pub explanation: Explanation,
+}
+
+/// How a query was analysed and the tree of tantivy queries that runs (`zhen search
+/// --explain`): the first thing to look at when a result is surprising.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Explanation {
+    /// Every clause of the query with its tokens in each field.
+    pub clauses: Vec<ClauseAnalysis>,
+    /// The query tree that runs.
+    pub tree: QueryNode,
+}
+
+/// One clause of the query, analysed.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ClauseAnalysis {
+    /// The clause as typed.
+    pub text: String,
+    /// `words`, `phrase` or `excluded`.
+    pub role: &'static str,
+    /// The terms in the word field (`body`), in order.
+    pub words: Vec<String>,
+    /// The terms in the character n-gram field (`body_grams`), for clauses with Han text.
+    pub grams: Vec<String>,
+}
+
+/// A node of the query tree: a readable label and its sub-queries.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct QueryNode {
+    /// What the node does, e.g. `phrase body:"人口 贩运"` or `boost ×2`.
+    pub label: String,
+    /// Its sub-queries.
+    pub children: Vec<QueryNode>,
+}
+
+impl QueryNode {
+    fn leaf(label: String) -> QueryNode {
+        QueryNode {
+            label,
+            children: Vec::new(),
+        }
+    }
+
+    /// The tree as indented lines.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        self.render_into(&mut out, 0);
+        out
+    }
+
+    fn render_into(&self, out: &mut String, depth: usize) {
+        out.push_str(&"  ".repeat(depth));
+        out.push_str(&self.label);
+        out.push('\n');
+        for child in &self.children {
+            child.render_into(out, depth + 1);
+        }
+    }
+}
+
+/// A tantivy query and its description, built together so they cannot disagree.
+struct Built {
+    query: Box<dyn Query>,
+    node: QueryNode,
+}
+
+fn boolean(clauses: Vec<(Occur, Built)>) -> Built {
+    let mut children = Vec::with_capacity(clauses.len());
+    let mut queries = Vec::with_capacity(clauses.len());
+    for (occur, built) in clauses {
+        let mut node = built.node;
+        let prefix = match occur {
+            Occur::Must => "must",
+            Occur::Should => "should",
+            Occur::MustNot => "must not",
+        };
+        node.label = format!("{prefix}: {}", node.label);
+        children.push(node);
+        queries.push((occur, built.query));
+    }
+    Built {
+        query: Box::new(BooleanQuery::new(queries)),
+        node: QueryNode {
+            label: "bool".to_owned(),
+            children,
+        },
+    }
+}
+
+fn boost(built: Built, factor: f32) -> Built {
+    Built {
+        query: Box::new(BoostQuery::new(built.query, factor)),
+        node: QueryNode {
+            label: format!("boost ×{factor}"),
+            children: vec![built.node],
+        },
+    }
 }
 
 /// How much an exact substring match (through the gram field) weighs against word matches.
@@ -273,42 +386,222 @@ pub(crate) struct Compiled {
 /// part of a longer word.
 const GRAM_WEIGHT: f32 = 0.5;
 
+/// How much the scattered parts of a compound weigh: least of all the ways a word matches.
+const PARTS_WEIGHT: f32 = 0.3;
+
+/// English words too common to require: a query `the rights of women` must not drop a
+/// paragraph for lacking `the` or `of`. They still score (and count in phrases).
+const OPTIONAL_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on",
+    "or", "that", "the", "this", "to", "was", "were", "with",
+];
+
 /// A clause, analysed both ways.
 struct Analysed {
     words: Vec<AnalyzedToken>,
     grams: Option<Sequence>,
 }
 
-fn analyse_clause(target: &mut Target<'_>, text: &str) -> Option<Analysed> {
-    let words = analyze(target.words, text);
-    if words.is_empty() {
-        return None;
+/// What a query is compiled against: the two analyzers and their fields.
+struct Compiler<'t, 'a> {
+    target: &'t mut Target<'a>,
+}
+
+impl Compiler<'_, '_> {
+    fn analyse(&mut self, text: &str) -> Option<Analysed> {
+        let mut words = analyze(self.target.words, text);
+        // Compound parts share their compound's position; the query handles compounds
+        // itself (see `word`), so only the words proper are kept.
+        words.dedup_by(|later, earlier| later.position == earlier.position);
+        if words.is_empty() {
+            return None;
+        }
+        let grams = has_han(text).then(|| gram_sequence(&analyze(self.target.grams, text)));
+        Some(Analysed { words, grams })
     }
-    let has_han = crate::analysis::Folded::new(text)
+
+    fn term(&self, grams: bool, text: &str) -> Built {
+        let (field, name) = self.field(grams);
+        Built {
+            query: Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::WithFreqs,
+            )),
+            node: QueryNode::leaf(format!("term {name}:{text}")),
+        }
+    }
+
+    fn field(&self, grams: bool) -> (Field, &'static str) {
+        if grams {
+            (self.target.grams_field, "body_grams")
+        } else {
+            (self.target.words_field, "body")
+        }
+    }
+
+    /// The terms of `seq` at their relative positions: a phrase, or a term for one term.
+    fn sequence(&self, grams: bool, seq: &Sequence, slop: u32) -> Built {
+        if seq.len() == 1 {
+            return self.term(grams, &seq[0].1);
+        }
+        let (field, name) = self.field(grams);
+        let mut phrase = PhraseQuery::new_with_offset(
+            seq.iter()
+                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                .collect(),
+        );
+        phrase.set_slop(slop);
+        let words: Vec<&str> = seq.iter().map(|(_, t)| t.as_str()).collect();
+        let slop_note = if slop > 0 {
+            format!(" ~{slop}")
+        } else {
+            String::new()
+        };
+        Built {
+            query: Box::new(phrase),
+            node: QueryNode::leaf(format!("phrase {name}:\"{}\"{slop_note}", words.join(" "))),
+        }
+    }
+
+    fn grams_of(&mut self, text: &str) -> Sequence {
+        gram_sequence(&analyze(self.target.grams, text))
+    }
+
+    fn token_pattern(&mut self, term: &str) -> TokenPattern {
+        if !has_han(term) {
+            return TokenPattern {
+                term: term.to_owned(),
+                grams: None,
+                parts: Vec::new(),
+            };
+        }
+        TokenPattern {
+            term: term.to_owned(),
+            grams: Some(self.grams_of(term)),
+            parts: crate::analysis::compound_parts(term)
+                .into_iter()
+                .map(|part| {
+                    let grams = self.grams_of(&part);
+                    (part, grams)
+                })
+                .collect(),
+        }
+    }
+
+    /// One word token of an unquoted clause: the word itself; or (for Han) the same
+    /// characters inside a longer word; or, for a compound, all of its parts wherever they
+    /// stand (`宗教自由` → `宗教` and `自由`) — each alternative weighted below the last.
+    fn word(&mut self, token: &AnalyzedToken) -> Built {
+        let word = self.term(false, &token.text);
+        let pattern = self.token_pattern(&token.text);
+        let Some(grams) = &pattern.grams else {
+            return word;
+        };
+        let substring = boost(self.sequence(true, grams, 0), GRAM_WEIGHT);
+        let mut alternatives = vec![(Occur::Should, word), (Occur::Should, substring)];
+        if !pattern.parts.is_empty() {
+            let all_parts = pattern
+                .parts
+                .iter()
+                .map(|(part, part_grams)| {
+                    let either = boolean(vec![
+                        (Occur::Should, self.term(false, part)),
+                        (
+                            Occur::Should,
+                            boost(self.sequence(true, part_grams, 0), GRAM_WEIGHT),
+                        ),
+                    ]);
+                    (Occur::Must, either)
+                })
+                .collect();
+            alternatives.push((Occur::Should, boost(boolean(all_parts), PARTS_WEIGHT)));
+        }
+        boolean(alternatives)
+    }
+
+    /// An unquoted clause: every word required (as a word or a substring); the words in
+    /// sequence, and the clause's exact characters, score extra.
+    fn words_clause(&mut self, a: &Analysed) -> Built {
+        let seq = word_sequence(&a.words);
+        let all_optional = a.words.iter().all(|t| is_optional(&t.text));
+        let mut clauses = Vec::new();
+        for token in &a.words {
+            let occur = if !all_optional && is_optional(&token.text) {
+                Occur::Should
+            } else {
+                Occur::Must
+            };
+            clauses.push((occur, self.word(token)));
+        }
+        if seq.len() > 1 {
+            clauses.push((
+                Occur::Should,
+                boost(self.sequence(false, &seq, 0), PHRASE_BOOST),
+            ));
+            if let Some(grams) = &a.grams {
+                clauses.push((
+                    Occur::Should,
+                    boost(self.sequence(true, grams, 0), GRAM_WEIGHT),
+                ));
+            }
+        }
+        if clauses.len() == 1 {
+            return clauses.pop().expect("one").1;
+        }
+        boolean(clauses)
+    }
+
+    /// A quoted clause: its exact sequence (for Han, exactly these characters).
+    fn phrase_clause(&self, a: &Analysed) -> Built {
+        let seq = word_sequence(&a.words);
+        match &a.grams {
+            None => self.sequence(false, &seq, 0),
+            Some(grams) => boolean(vec![
+                (
+                    Occur::Must,
+                    boost(self.sequence(true, grams, 0), GRAM_WEIGHT),
+                ),
+                (
+                    Occur::Should,
+                    boost(self.sequence(false, &seq, 0), PHRASE_BOOST),
+                ),
+            ]),
+        }
+    }
+}
+
+fn is_optional(term: &str) -> bool {
+    OPTIONAL_WORDS.contains(&term)
+}
+
+fn is_optional_text(target: &mut Target<'_>, text: &str) -> bool {
+    let mut tokens = analyze(target.words, text);
+    tokens.dedup_by(|later, earlier| later.position == earlier.position);
+    !tokens.is_empty() && tokens.iter().all(|t| is_optional(&t.text))
+}
+
+fn has_han(text: &str) -> bool {
+    crate::analysis::Folded::new(text)
         .text()
         .chars()
-        .any(crate::analysis::is_han);
-    let grams = has_han.then(|| gram_sequence(&analyze(target.grams, text)));
-    Some(Analysed { words, grams })
+        .any(crate::analysis::is_han)
 }
 
 /// Reduces the gram analyzer's output to the shortest sequence that matches the same
 /// substring: bigrams, plus a single character only where no bigram covers it.
 pub(crate) fn gram_sequence(tokens: &[AnalyzedToken]) -> Sequence {
-    let is_bigram = |t: &AnalyzedToken| {
-        t.text.chars().count() == 2 && t.text.chars().all(crate::analysis::is_han)
-    };
-    let is_unigram = |t: &AnalyzedToken| {
-        t.text.chars().count() == 1 && t.text.chars().all(crate::analysis::is_han)
+    let han_chars = |t: &AnalyzedToken, n: usize| {
+        t.text.chars().count() == n && t.text.chars().all(crate::analysis::is_han)
     };
     let bigram_at: std::collections::HashSet<usize> = tokens
         .iter()
-        .filter(|t| is_bigram(t))
+        .filter(|t| han_chars(t, 2))
         .map(|t| t.position)
         .collect();
     let mut out: Sequence = Vec::new();
     for t in tokens {
-        let covered = is_unigram(t)
+        // A bigram at this position or the previous one already contains this character.
+        let covered = han_chars(t, 1)
             && (bigram_at.contains(&t.position)
                 || (t.position > 0 && bigram_at.contains(&(t.position - 1))));
         if !covered {
@@ -334,64 +627,62 @@ pub(crate) fn compile(
     parsed: &ParsedQuery,
     target: &mut Target<'_>,
 ) -> Result<Compiled, QueryError> {
-    let (wf, gf) = (target.words_field, target.grams_field);
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut c = Compiler { target };
+    let mut clauses: Vec<(Occur, Built)> = Vec::new();
     let mut patterns = Vec::new();
+    let mut analysis = Vec::new();
     // The tokens of the plain (single-alternative, unquoted) groups, for the proximity bonus.
     let mut plain_tokens: Vec<AnalyzedToken> = Vec::new();
     let mut plain_groups = 0;
 
-    for group in &parsed.groups {
-        let mut alternatives: Vec<Box<dyn Query>> = Vec::new();
+    // A group made only of common English words (`the`, `of`) is optional unless the whole
+    // query is made of them.
+    let optional: Vec<bool> = parsed
+        .groups
+        .iter()
+        .map(|group| matches!(group.as_slice(), [Clause::Words(text)] if is_optional_text(c.target, text)))
+        .collect();
+    let all_optional = optional.iter().all(|o| *o);
+    let mut plain_texts: Vec<&str> = Vec::new();
+
+    for (group, optional) in parsed.groups.iter().zip(optional) {
+        let mut alternatives: Vec<(Occur, Built)> = Vec::new();
         for clause in group {
-            let Some(a) = analyse_clause(target, clause.text()) else {
+            let is_phrase = matches!(clause, Clause::Phrase(_));
+            let role = if is_phrase { "phrase" } else { "words" };
+            let Some(a) = c.analyse(clause.text()) else {
+                analysis.push(describe(clause, role, None));
                 continue;
             };
-            let words = word_sequence(&a.words);
-            let is_phrase = matches!(clause, Clause::Phrase(_));
-            alternatives.push(match (is_phrase, &a.grams) {
-                (false, None) => all_with_phrase_bonus(wf, &words),
-                (false, Some(grams)) => Box::new(BooleanQuery::new(vec![
-                    (Occur::Should, all_with_phrase_bonus(wf, &words)),
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(sequence(gf, grams), GRAM_WEIGHT)),
-                    ),
-                ])),
-                (true, None) => sequence(wf, &words),
-                (true, Some(grams)) => Box::new(BooleanQuery::new(vec![
-                    (
-                        Occur::Must,
-                        Box::new(BoostQuery::new(sequence(gf, grams), GRAM_WEIGHT)),
-                    ),
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(sequence(wf, &words), PHRASE_BOOST)),
-                    ),
-                ])),
-            });
+            analysis.push(describe(clause, role, Some(&a)));
+            let built = if is_phrase {
+                c.phrase_clause(&a)
+            } else {
+                c.words_clause(&a)
+            };
+            alternatives.push((Occur::Should, built));
             if group.len() == 1 && !is_phrase {
                 plain_tokens.extend(a.words.iter().cloned());
+                plain_texts.push(clause.text());
                 plain_groups += 1;
             }
+            let tokens = a.words.iter().map(|t| c.token_pattern(&t.text)).collect();
             patterns.push(Pattern {
-                words,
+                words: word_sequence(&a.words),
                 grams: a.grams,
+                tokens,
                 phrase: is_phrase,
             });
         }
+        let occur = if optional && !all_optional {
+            Occur::Should
+        } else {
+            Occur::Must
+        };
         match alternatives.len() {
             0 => {}
-            1 => clauses.push((Occur::Must, alternatives.pop().expect("one"))),
-            _ => clauses.push((
-                Occur::Must,
-                Box::new(BooleanQuery::new(
-                    alternatives
-                        .into_iter()
-                        .map(|q| (Occur::Should, q))
-                        .collect(),
-                )),
-            )),
+            1 => clauses.push((occur, alternatives.pop().expect("one").1)),
+            _ => clauses.push((occur, boolean(alternatives))),
         }
     }
     if clauses.is_empty() {
@@ -402,66 +693,60 @@ pub(crate) fn compile(
         ));
     }
     if plain_groups >= 2 {
-        let terms: Vec<(usize, Term)> = plain_tokens
+        // Spaced words that stand close together score extra; written contiguously
+        // (`宗教 自由` as `宗教自由`), as much as a phrase.
+        let seq: Sequence = plain_tokens
             .iter()
             .enumerate()
-            .map(|(i, t)| (i, Term::from_field_text(wf, &t.text)))
+            .map(|(i, t)| (i, t.text.clone()))
             .collect();
-        let mut near = PhraseQuery::new_with_offset(terms);
-        near.set_slop(PROXIMITY_SLOP);
         clauses.push((
             Occur::Should,
-            Box::new(BoostQuery::new(Box::new(near), PROXIMITY_BOOST)),
+            boost(c.sequence(false, &seq, PROXIMITY_SLOP), PROXIMITY_BOOST),
         ));
-    }
-    for clause in &parsed.excluded {
-        if let Some(a) = analyse_clause(target, clause.text()) {
-            let query = match &a.grams {
-                Some(grams) => sequence(gf, grams),
-                None => sequence(wf, &word_sequence(&a.words)),
-            };
-            clauses.push((Occur::MustNot, query));
+        let joined = plain_texts.join(" ");
+        if has_han(&joined) {
+            let grams = c.grams_of(&joined);
+            clauses.push((
+                Occur::Should,
+                boost(c.sequence(true, &grams, 0), PHRASE_BOOST),
+            ));
         }
     }
+    for clause in &parsed.excluded {
+        let a = c.analyse(clause.text());
+        analysis.push(describe(clause, "excluded", a.as_ref()));
+        if let Some(a) = a {
+            let built = match &a.grams {
+                Some(grams) => c.sequence(true, grams, 0),
+                None => c.sequence(false, &word_sequence(&a.words), 0),
+            };
+            clauses.push((Occur::MustNot, built));
+        }
+    }
+    let built = boolean(clauses);
     Ok(Compiled {
-        query: Box::new(BooleanQuery::new(clauses)),
+        query: built.query,
         patterns,
+        explanation: Explanation {
+            clauses: analysis,
+            tree: built.node,
+        },
     })
 }
 
-fn term_query(field: Field, text: &str) -> Box<dyn Query> {
-    Box::new(TermQuery::new(
-        Term::from_field_text(field, text),
-        IndexRecordOption::WithFreqs,
-    ))
-}
-
-/// The terms of `seq` at their relative positions: a phrase, or a term query for one term.
-fn sequence(field: Field, seq: &Sequence) -> Box<dyn Query> {
-    if seq.len() == 1 {
-        return term_query(field, &seq[0].1);
+fn describe(clause: &Clause, role: &'static str, a: Option<&Analysed>) -> ClauseAnalysis {
+    ClauseAnalysis {
+        text: clause.text().to_owned(),
+        role,
+        words: a
+            .map(|a| a.words.iter().map(|t| t.text.clone()).collect())
+            .unwrap_or_default(),
+        grams: a
+            .and_then(|a| a.grams.as_ref())
+            .map(|g| g.iter().map(|(_, t)| t.clone()).collect())
+            .unwrap_or_default(),
     }
-    Box::new(PhraseQuery::new_with_offset(
-        seq.iter()
-            .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-            .collect(),
-    ))
-}
-
-/// All terms required; their contiguous occurrence scores extra.
-fn all_with_phrase_bonus(field: Field, seq: &Sequence) -> Box<dyn Query> {
-    if seq.len() == 1 {
-        return term_query(field, &seq[0].1);
-    }
-    let mut clauses: Vec<(Occur, Box<dyn Query>)> = seq
-        .iter()
-        .map(|(_, t)| (Occur::Must, term_query(field, t)))
-        .collect();
-    clauses.push((
-        Occur::Should,
-        Box::new(BoostQuery::new(sequence(field, seq), PHRASE_BOOST)),
-    ));
-    Box::new(BooleanQuery::new(clauses))
 }
 
 #[cfg(test)]

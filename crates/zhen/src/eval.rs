@@ -1,0 +1,230 @@
+//! Search-quality evaluation against graded relevance judgements ("qrels").
+//!
+//! A qrels file has one query per line: `query<TAB>number:grade number:grade …`, where
+//! `number` is a printed paragraph number and `grade` is 2 (the paragraph is about the
+//! query) or 1 (it mentions it); anything after a second tab is a note. `#` starts a
+//! comment line.
+//!
+//! Metrics, per query over the top 10 hits:
+//! * nDCG@10 with linear gains (`grade / log2(rank + 1)`, as `trec_eval`'s `ndcg_cut_10`),
+//!   normalised by the ideal ranking of the judged paragraphs;
+//! * Recall@10: the share of judged paragraphs (grade > 0) found in the top 10.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::search::{SearchOptions, Searcher};
+
+/// The cut-off of both metrics.
+pub const CUTOFF: usize = 10;
+
+/// The judgements for one query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Judgement {
+    /// The query text.
+    pub query: String,
+    /// `(paragraph number, grade)` pairs.
+    pub relevant: Vec<(u32, u32)>,
+    /// The free-text note of the line (what it tests), if any.
+    pub note: String,
+    /// 1-based line in the qrels file.
+    pub line: usize,
+}
+
+/// Reads and parses a qrels file.
+pub fn read_qrels(path: &Path) -> Result<Vec<Judgement>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_qrels(path, &text)
+}
+
+/// Parses qrels text (`path` is only used in error messages).
+pub fn parse_qrels(path: &Path, text: &str) -> Result<Vec<Judgement>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let bad = |reason: String| Error::Qrels {
+            path: path.to_path_buf(),
+            line: line_no,
+            reason,
+        };
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let mut columns = line.split('\t');
+        let query = columns.next().unwrap_or_default().trim().to_owned();
+        let judged = columns
+            .next()
+            .ok_or_else(|| bad("expected `query<TAB>number:grade ...`, found no tab".to_owned()))?;
+        let note = columns.next().unwrap_or_default().trim().to_owned();
+        if query.is_empty() {
+            return Err(bad("the query (first column) is empty".to_owned()));
+        }
+        let mut relevant = Vec::new();
+        for item in judged.split_whitespace() {
+            let parsed = item
+                .split_once(':')
+                .and_then(|(n, g)| Some((n.parse::<u32>().ok()?, g.parse::<u32>().ok()?)));
+            match parsed {
+                Some(pair) => relevant.push(pair),
+                None => return Err(bad(format!("`{item}` is not `number:grade` (e.g. `18:2`)"))),
+            }
+        }
+        if relevant.is_empty() {
+            return Err(bad("no judged paragraphs in the second column".to_owned()));
+        }
+        out.push(Judgement {
+            query,
+            relevant,
+            note,
+            line: line_no,
+        });
+    }
+    Ok(out)
+}
+
+/// The evaluation of one query.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct QueryEval {
+    /// The query.
+    pub query: String,
+    /// nDCG@10.
+    pub ndcg_at_10: f64,
+    /// Recall@10.
+    pub recall_at_10: f64,
+    /// Paragraph numbers of the top hits, in rank order (`None` for unnumbered blocks).
+    pub ranked: Vec<Option<u32>>,
+    /// The judgements.
+    pub relevant: Vec<(u32, u32)>,
+    /// The note of the qrels line.
+    pub note: String,
+}
+
+/// The evaluation of a qrels set.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct EvalReport {
+    /// Per query, in file order.
+    pub queries: Vec<QueryEval>,
+    /// Mean nDCG@10 over the queries.
+    pub mean_ndcg_at_10: f64,
+    /// Mean Recall@10 over the queries.
+    pub mean_recall_at_10: f64,
+}
+
+/// nDCG at [`CUTOFF`] of a ranking, given graded judgements.
+///
+/// ```
+/// let judged = [(18, 2), (29, 2), (17, 1)];
+/// let perfect = zhen::eval::ndcg(&[Some(18), Some(29), Some(17)], &judged);
+/// assert!((perfect - 1.0).abs() < 1e-12);
+/// let swapped = zhen::eval::ndcg(&[Some(17), Some(29), Some(18)], &judged);
+/// assert!(swapped < 1.0 && swapped > 0.8);
+/// ```
+pub fn ndcg(ranked: &[Option<u32>], judged: &[(u32, u32)]) -> f64 {
+    let gain = |n: Option<u32>| {
+        n.and_then(|n| judged.iter().find(|(p, _)| *p == n))
+            .map_or(0.0, |(_, g)| f64::from(*g))
+    };
+    let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
+    let dcg: f64 = ranked
+        .iter()
+        .take(CUTOFF)
+        .enumerate()
+        .map(|(i, &n)| gain(n) * discount(i))
+        .sum();
+    let mut ideal: Vec<f64> = judged.iter().map(|(_, g)| f64::from(*g)).collect();
+    ideal.sort_by(|a, b| b.total_cmp(a));
+    let idcg: f64 = ideal
+        .iter()
+        .take(CUTOFF)
+        .enumerate()
+        .map(|(i, g)| g * discount(i))
+        .sum();
+    if idcg == 0.0 {
+        0.0
+    } else {
+        dcg / idcg
+    }
+}
+
+/// Recall at [`CUTOFF`]: the share of judged paragraphs (grade > 0) in the top hits.
+pub fn recall(ranked: &[Option<u32>], judged: &[(u32, u32)]) -> f64 {
+    let relevant: Vec<u32> = judged
+        .iter()
+        .filter(|(_, g)| *g > 0)
+        .map(|(n, _)| *n)
+        .collect();
+    if relevant.is_empty() {
+        return 0.0;
+    }
+    let found = relevant
+        .iter()
+        .filter(|n| ranked.iter().take(CUTOFF).any(|r| *r == Some(**n)))
+        .count();
+    found as f64 / relevant.len() as f64
+}
+
+/// Runs every judged query and scores the rankings.
+pub fn evaluate(searcher: &Searcher, judgements: &[Judgement]) -> Result<EvalReport> {
+    let mut queries = Vec::with_capacity(judgements.len());
+    for j in judgements {
+        let results = searcher.search_with(&j.query, &SearchOptions::with_limit(CUTOFF))?;
+        let ranked: Vec<Option<u32>> = results.hits.iter().map(|h| h.paragraph).collect();
+        queries.push(QueryEval {
+            query: j.query.clone(),
+            ndcg_at_10: ndcg(&ranked, &j.relevant),
+            recall_at_10: recall(&ranked, &j.relevant),
+            ranked,
+            relevant: j.relevant.clone(),
+            note: j.note.clone(),
+        });
+    }
+    let n = queries.len().max(1) as f64;
+    Ok(EvalReport {
+        mean_ndcg_at_10: queries.iter().map(|q| q.ndcg_at_10).sum::<f64>() / n,
+        mean_recall_at_10: queries.iter().map(|q| q.recall_at_10).sum::<f64>() / n,
+        queries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_dev_format_and_reports_bad_lines() {
+        let text = "# comment\n人口贩运\t18:2 29:2 17:1\tthe headline query\n\n1325\t13:2\n";
+        let q = parse_qrels(Path::new("q.tsv"), text).unwrap();
+        assert_eq!(q.len(), 2);
+        assert_eq!(q[0].relevant, [(18, 2), (29, 2), (17, 1)]);
+        assert_eq!(q[0].note, "the headline query");
+        assert_eq!(q[1].line, 4);
+        let err = parse_qrels(Path::new("q.tsv"), "a\t18:2\nb\t18-2\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, "q.tsv:2: `18-2` is not `number:grade` (e.g. `18:2`)");
+        let err = parse_qrels(Path::new("q.tsv"), "no tab here\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("q.tsv:1: expected"), "{err}");
+    }
+
+    #[test]
+    fn metrics() {
+        let judged = [(8, 2), (16, 1)];
+        assert_eq!(recall(&[Some(8)], &judged), 0.5);
+        assert_eq!(recall(&[None, Some(16), Some(8)], &judged), 1.0);
+        // Linear gains: DCG = 2/log2(2) + 1/log2(3); the ranking below swaps them.
+        let ideal = 2.0 + 1.0 / 3f64.log2();
+        let swapped = 1.0 + 2.0 / 3f64.log2();
+        assert!((ndcg(&[Some(16), Some(8)], &judged) - swapped / ideal).abs() < 1e-12);
+        assert_eq!(ndcg(&[Some(1), Some(2)], &judged), 0.0);
+    }
+}

@@ -1,0 +1,307 @@
+//! Search quality by failure class: what a careful reader would find, ranked as a reader
+//! would rank it.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use zhen::{Index, IndexBuilder, Paragraph, SearchResults, Searcher};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    searcher: Searcher,
+}
+
+fn index_of(build: impl FnOnce(&mut IndexBuilder)) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    build(&mut builder);
+    builder.commit().unwrap();
+    let searcher = Index::open(dir.path()).unwrap().searcher();
+    Fixture {
+        _dir: dir,
+        searcher,
+    }
+}
+
+fn shipped() -> Fixture {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../index-data/us-hrc-pledges-2021.zh.txt");
+    index_of(|b| b.add_file(path).unwrap())
+}
+
+/// Paragraphs given as numbered lines of one document.
+fn numbered(texts: &[&str]) -> Fixture {
+    let doc: Vec<String> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("{}. {t}", i + 1))
+        .collect();
+    let doc = doc.join("\n\n");
+    index_of(|b| b.add_text("t", &doc).unwrap())
+}
+
+fn search(f: &Fixture, q: &str) -> SearchResults {
+    f.searcher.search(q, 50).unwrap()
+}
+
+fn ranked(f: &Fixture, q: &str) -> Vec<u32> {
+    search(f, q)
+        .hits
+        .iter()
+        .filter_map(|h| h.paragraph)
+        .collect()
+}
+
+fn sorted(mut v: Vec<u32>) -> Vec<u32> {
+    v.sort();
+    v
+}
+
+// 1. Substring recall for Chinese.
+
+#[test]
+fn a_part_of_a_compound_is_found() {
+    let f = shipped();
+    // 劳工 stands alone in 29 (劳工及教育) and inside 国际劳工组织 (17, 25) and 劳工问题 (17).
+    assert_eq!(sorted(ranked(&f, "劳工")), [17, 25, 29]);
+    // 贩运 inside 人口贩运 and 贩运受害者.
+    assert_eq!(sorted(ranked(&f, "贩运")), [17, 18, 29]);
+    // 高专办 only ever appears inside 人权高专办.
+    assert_eq!(sorted(ranked(&f, "高专办")), [8, 16]);
+}
+
+#[test]
+fn a_single_character_is_found_and_ranked_where_it_is_a_word_first() {
+    let f = shipped();
+    assert_eq!(sorted(ranked(&f, "贩")), [17, 18, 29]);
+    let g = numbered(&["他们保护人口和环境。", "每个人都享有权利。"]);
+    // 人 is a word of its own in 2 (每个/人/都) and part of 人口 in 1.
+    assert_eq!(ranked(&g, "人"), [2, 1]);
+}
+
+#[test]
+fn digits_glued_to_han_and_unknown_words() {
+    let f = shipped();
+    assert_eq!(ranked(&f, "2019冠状病毒病"), [31]);
+    // A string jieba has no word for, cut across word boundaries: 推动人 (推动/人权).
+    let r = search(&f, "\"动人权\"");
+    assert_eq!(r.total_hits, 2, "the two headings with 推动人权");
+    for hit in r.hits {
+        assert!(hit.text.contains("动人权"), "{:?}", hit.paragraph);
+    }
+}
+
+// 2. Unspaced multi-word queries.
+
+#[test]
+fn unspaced_words_need_not_be_adjacent_and_adjacent_ranks_first() {
+    let f = shipped();
+    // Nowhere is 宗教自由 written as such; 19 has 宗教或信仰自由.
+    assert_eq!(ranked(&f, "宗教自由"), [19]);
+    assert_eq!(sorted(ranked(&f, "贩运人口")), [17, 18, 29]);
+    assert_eq!(ranked(&f, "贩运人口")[0], 18, "18 has 贩运人口 verbatim");
+    assert!(ranked(&f, "妇女暴力").contains(&13), "13: 暴力侵害妇女");
+
+    let g = numbered(&[
+        "促进宗教和信仰的自由。",
+        "保障宗教自由是基本原则。",
+        "仅涉及宗教问题。",
+    ]);
+    assert_eq!(ranked(&g, "宗教自由"), [2, 1]);
+    assert_eq!(ranked(&g, "宗教 自由"), [2, 1]);
+}
+
+// 3. Precision.
+
+#[test]
+fn a_specific_compound_outranks_its_parts() {
+    let f = shipped();
+    let r = ranked(&f, "人权高专办");
+    assert_eq!(
+        sorted(r.clone()),
+        [8, 16],
+        "only paragraphs with the compound"
+    );
+    assert_eq!(r[0], 8, "8 names it three times");
+    let g = numbered(&["人权问题和高专的报告。", "人权高专办发布报告。"]);
+    assert_eq!(ranked(&g, "人权高专办")[0], 2);
+}
+
+// 4. Folding both ways.
+
+#[test]
+fn traditional_text_is_found_with_simplified_queries_and_back() {
+    let g = numbered(&[
+        "美國承諾打擊人口販運。",
+        "美国承诺打击人口贩运。",
+        "無關的段落。",
+    ]);
+    assert_eq!(sorted(ranked(&g, "人口贩运")), [1, 2]);
+    assert_eq!(sorted(ranked(&g, "人口販運")), [1, 2]);
+    assert_eq!(sorted(ranked(&g, "\"打擊人口\"")), [1, 2]);
+    // The highlight covers the original traditional characters.
+    let r = search(&g, "人口贩运");
+    let hit = r.hits.iter().find(|h| h.paragraph == Some(1)).unwrap();
+    let h = hit.highlights[0];
+    assert_eq!(&hit.text[h.start..h.end], "人口販運");
+}
+
+#[test]
+fn full_width_text_is_found_with_half_width_queries_and_back() {
+    let g = numbered(&["第１５５７节和ＵＮＩＣＥＦ。", "第1557节和UNICEF。"]);
+    assert_eq!(sorted(ranked(&g, "1557")), [1, 2]);
+    assert_eq!(sorted(ranked(&g, "１５５７")), [1, 2]);
+    assert_eq!(sorted(ranked(&g, "unicef")), [1, 2]);
+}
+
+// 5. English in mixed text.
+
+#[test]
+fn english_is_case_insensitive_stemmed_and_stop_words_are_optional() {
+    let g = numbered(&[
+        "The United States makes commitments on human trafficking.",
+        "A commitment to end trafficking in persons.",
+        "Rights of women and girls; the Commission on the Status of Women.",
+    ]);
+    assert_eq!(sorted(ranked(&g, "Commitment")), [1, 2]);
+    assert_eq!(sorted(ranked(&g, "TRAFFICKED")), [1, 2]);
+    assert_eq!(ranked(&g, "\"human trafficking\""), [1]);
+    // `the` and `of` are not required: 2 has neither `the` nor `of`... and still matches.
+    assert_eq!(sorted(ranked(&g, "the commitment of trafficking")), [1, 2]);
+    assert_eq!(ranked(&g, "status women")[0], 3);
+}
+
+// 6. Snippets.
+
+#[test]
+fn snippets_are_bounded_in_characters_and_highlights_are_merged() {
+    let f = shipped();
+    for q in ["人权", "美国", "人口贩运", "國際勞工組織", "劳工"] {
+        for hit in search(&f, q).hits {
+            assert!(
+                hit.snippet.text.chars().count() <= 120 + 2,
+                "{q} ¶{:?}",
+                hit.paragraph
+            );
+            for h in hit.highlights.iter().chain(&hit.snippet.highlights) {
+                assert!(h.start < h.end);
+            }
+            for w in hit.highlights.windows(2) {
+                assert!(w[0].end < w[1].start, "touching highlights are merged: {q}");
+            }
+            for h in &hit.snippet.highlights {
+                assert!(
+                    hit.snippet.text.is_char_boundary(h.start)
+                        && hit.snippet.text.is_char_boundary(h.end)
+                );
+            }
+        }
+    }
+    let r = search(&f, "人口贩运");
+    assert!(r
+        .hits
+        .iter()
+        .all(|h| h.snippet.to_string().contains("【人口贩运】")));
+}
+
+// 7. Explain.
+
+#[test]
+fn explain_shows_tokens_per_field_and_the_tree() {
+    let f = shipped();
+    let e = f.searcher.explain("宗教自由 -国会").unwrap();
+    assert_eq!(e.clauses.len(), 2);
+    assert_eq!(e.clauses[0].words, ["宗教自由"]);
+    assert_eq!(e.clauses[0].grams, ["宗教", "教自", "自由"]);
+    assert_eq!(e.clauses[1].role, "excluded");
+    let tree = e.tree.render();
+    assert!(tree.contains("term body:宗教"), "{tree}");
+    assert!(tree.contains("must not: term body_grams:国会"), "{tree}");
+}
+
+// Quoted phrases against a plain substring scan on a real corpus.
+
+fn corpus(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: this test reads the shared corpora beside the checkout",
+        path.display()
+    );
+    path
+}
+
+fn read_jsonl_texts(path: &Path, limit: usize) -> Vec<String> {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    reader
+        .lines()
+        .take(limit)
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+            v["text"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// A small deterministic generator, so the sample is the same on every run.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % bound
+    }
+}
+
+#[test]
+fn quoted_phrases_match_exactly_the_paragraphs_containing_the_characters() {
+    let texts = read_jsonl_texts(&corpus("prc-gov-work-reports.zh.jsonl.gz"), usize::MAX);
+    assert!(texts.len() > 8000);
+    let f = index_of(|b| {
+        let paragraphs: Vec<Paragraph> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Paragraph::new("gwr", i as u32, t.as_str()))
+            .collect();
+        b.add_paragraphs("gwr", &paragraphs).unwrap();
+    });
+    let folded: Vec<String> = texts
+        .iter()
+        .map(|t| zhen::analysis::Folded::new(t).text().to_owned())
+        .collect();
+
+    let mut rng = Lcg(20211027);
+    let mut checked = 0;
+    while checked < 300 {
+        // A random run of 1-6 Han characters from a random paragraph.
+        let text = &folded[rng.next(folded.len())];
+        let chars: Vec<char> = text.chars().collect();
+        if chars.is_empty() {
+            continue;
+        }
+        let start = rng.next(chars.len());
+        let len = 1 + rng.next(6);
+        let sample: String = chars[start..]
+            .iter()
+            .take(len)
+            .take_while(|c| zhen::analysis::is_han(**c))
+            .collect();
+        if sample.is_empty() {
+            continue;
+        }
+        let expected = folded.iter().filter(|t| t.contains(&sample)).count();
+        let got = f
+            .searcher
+            .search(&format!("\"{sample}\""), 1)
+            .unwrap()
+            .total_hits;
+        assert_eq!(got, expected, "quoted {sample:?}");
+        checked += 1;
+    }
+}
