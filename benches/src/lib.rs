@@ -1,1 +1,7 @@
-//! Criterion benchmarks for zhen live in `benches/`; this crate has no library code.
+//! Benchmarks and quality comparisons for zhen.
+//!
+//! The criterion benchmarks live in `benches/`; this library holds what they and the
+//! `compare-quality` binary share: [`baseline`], the plain tantivy + tantivy-jieba setup
+//! that zhen is measured against.
+
+pub mod baseline;

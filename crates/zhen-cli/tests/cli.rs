@@ -297,3 +297,77 @@ fn help_explains_with_examples() {
         );
     }
 }
+
+fn dev_qrels() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/eval/dev-qrels.tsv")
+}
+
+#[test]
+fn eval_meets_the_dev_set_targets() {
+    let dir = built_index();
+    let out = zhen()
+        .arg("eval")
+        .arg(dev_qrels())
+        .args(["--json", "--index"])
+        .arg(dir.path().join("idx"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let queries = v["queries"].as_array().unwrap();
+    assert_eq!(queries.len(), 15);
+    for q in queries {
+        assert!(q["ndcg_at_10"].is_f64() && q["recall_at_10"].is_f64());
+        assert!(q["ranked"].is_array());
+    }
+    assert!(v["mean_ndcg_at_10"].as_f64().unwrap() >= 0.97, "{}", v["mean_ndcg_at_10"]);
+    assert_eq!(v["mean_recall_at_10"].as_f64(), Some(1.0));
+
+    // The table ends with the means.
+    let table = zhen()
+        .arg("eval")
+        .arg(dev_qrels())
+        .arg("--index")
+        .arg(dir.path().join("idx"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("mean"), "{last}");
+    assert!(text.contains("人口贩运") && text.contains("nDCG@10"));
+}
+
+#[test]
+fn eval_reports_the_bad_line_of_a_qrels_file() {
+    let dir = built_index();
+    let qrels = dir.path().join("bad.tsv");
+    std::fs::write(&qrels, "人口贩运\t18:2\n劳工\t17-2\n").unwrap();
+    let out = zhen()
+        .arg("eval")
+        .arg(&qrels)
+        .arg("--index")
+        .arg(dir.path().join("idx"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad.tsv:2:") && stderr.contains("number:grade"), "{stderr}");
+}
+
+#[test]
+fn explain_prints_the_analysis_and_the_query_tree() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let out = zhen().args(["search", "宗教自由", "--explain", "--index"]).arg(&idx).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("query analysis"), "{text}");
+    assert!(text.contains("body_grams: 宗教 | 教自 | 自由"), "{text}");
+    assert!(text.contains("query tree") && text.contains("term body:宗教"), "{text}");
+    assert!(text.contains("¶19"), "{text}");
+
+    let v = search_json(&idx, &["宗教自由", "--explain"]);
+    assert_eq!(v["explanation"]["clauses"][0]["words"][0], "宗教自由");
+    assert!(v["explanation"]["tree"]["children"].is_array());
+    // Without --explain the JSON has no explanation.
+    assert!(search_json(&idx, &["宗教自由"]).get("explanation").is_none());
+}
