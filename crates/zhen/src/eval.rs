@@ -147,10 +147,11 @@ pub fn ndcg(ranked: &[Option<u32>], judged: &[(u32, u32)]) -> f64 {
         .enumerate()
         .map(|(i, g)| g * discount(i))
         .sum();
+    // `+ 0.0` turns the `-0.0` that an empty float sum gives into `0.0`.
     if idcg == 0.0 {
         0.0
     } else {
-        dcg / idcg
+        dcg / idcg + 0.0
     }
 }
 
@@ -226,5 +227,6 @@ mod tests {
         let swapped = 1.0 + 2.0 / 3f64.log2();
         assert!((ndcg(&[Some(16), Some(8)], &judged) - swapped / ideal).abs() < 1e-12);
         assert_eq!(ndcg(&[Some(1), Some(2)], &judged), 0.0);
+        assert!(ndcg(&[], &judged).is_sign_positive(), "no -0.0 in reports");
     }
 }

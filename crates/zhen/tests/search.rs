@@ -277,7 +277,9 @@ fn opening_errors_are_specific() {
     let meta_path = dir.path().join(current.trim()).join("zhen.json");
     let meta = std::fs::read_to_string(&meta_path).unwrap();
 
-    std::fs::write(&meta_path, meta.replace("\"format\": 1", "\"format\": 999")).unwrap();
+    let format = format!("\"format\": {}", zhen::index::INDEX_FORMAT);
+    assert!(meta.contains(&format), "{meta}");
+    std::fs::write(&meta_path, meta.replace(&format, "\"format\": 999")).unwrap();
     let err = Index::open(dir.path()).unwrap_err();
     assert!(
         matches!(err, Error::IndexVersion { found: 999, .. }),
