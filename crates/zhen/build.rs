@@ -1,5 +1,11 @@
-//! Generates the traditional -> simplified character table used by the analyzer.
+//! Generates two tables the analyzer embeds:
 //!
+//! * `t2s.rs`, the traditional -> simplified character table (below);
+//! * `jieba.fst`, jieba's default dictionary (word -> frequency) as an FST, which the
+//!   query side reads in place instead of loading the whole dictionary (see
+//!   `src/analysis/dictionary.rs`).
+//!
+//! On the character table:
 //! The table is computed at build time from zhconv's MediaWiki and OpenCC rule sets so that
 //! the analyzer pays nothing at run time (no automaton to load, which matters for a
 //! millisecond-scale cold search) and so that folding is strictly character by character.
@@ -25,6 +31,92 @@ const HAN_RANGES: &[(u32, u32)] = &[
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=ZHEN_JIEBA_DICT");
+    write_dictionary();
+    write_t2s();
+}
+
+/// Finds the `dict.txt` of the jieba-rs crate this build links, in cargo's registry (or
+/// at `$ZHEN_JIEBA_DICT`).
+fn find_jieba_dict() -> PathBuf {
+    if let Some(path) = env::var_os("ZHEN_JIEBA_DICT") {
+        return PathBuf::from(path);
+    }
+    let mut homes: Vec<PathBuf> = Vec::new();
+    if let Some(home) = env::var_os("CARGO_HOME") {
+        homes.push(home.into());
+    }
+    if let Some(home) = env::var_os("HOME") {
+        homes.push(PathBuf::from(home).join(".cargo"));
+    }
+    for home in &homes {
+        let Ok(registries) = fs::read_dir(home.join("registry/src")) else {
+            continue;
+        };
+        for registry in registries.flatten() {
+            let candidate = registry.path().join(JIEBA_DIR).join("src/data/dict.txt");
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!(
+        "cannot find {JIEBA_DIR}/src/data/dict.txt in cargo's registry (looked under {homes:?}); \
+         set ZHEN_JIEBA_DICT to that file"
+    );
+}
+
+/// The jieba-rs release whose dictionary is embedded; must be the one in Cargo.lock, which
+/// `write_dictionary` verifies against the linked crate.
+const JIEBA_DIR: &str = "jieba-rs-0.11.0";
+
+fn write_dictionary() {
+    let path = find_jieba_dict();
+    println!("cargo:rerun-if-changed={}", path.display());
+    let text = fs::read_to_string(&path).expect("read jieba's dict.txt");
+    // Exactly as jieba-rs loads its default dictionary: a repeated word keeps its last
+    // frequency, while the total counts every line.
+    let mut words: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    let mut total: u64 = 0;
+    let mut lines: u64 = 0;
+    for line in text.lines() {
+        let mut fields = line.split_ascii_whitespace();
+        let Some(word) = fields.next() else { continue };
+        let freq: u64 = fields
+            .next()
+            .map_or(0, |f| f.parse().expect("dictionary frequency"));
+        words.insert(word, freq);
+        total += freq;
+        lines += 1;
+    }
+    // The file must be the dictionary of the jieba-rs that is linked: compare with it.
+    let linked = format!("{:?}", jieba_rs::Jieba::new());
+    let expected = format!("Jieba {{ records_len: {lines}, total_freq: {total} }}");
+    assert_eq!(
+        linked,
+        expected,
+        "{} is not the dictionary of the linked jieba-rs; update JIEBA_DIR in build.rs",
+        path.display()
+    );
+
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let file = fs::File::create(out.join("jieba.fst")).expect("create jieba.fst");
+    let mut builder = fst::MapBuilder::new(std::io::BufWriter::new(file)).expect("fst builder");
+    for (word, freq) in &words {
+        builder.insert(word, *freq).expect("sorted unique keys");
+    }
+    builder.finish().expect("write jieba.fst");
+    fs::write(
+        out.join("jieba_meta.rs"),
+        format!(
+            "/// Sum of all frequencies of jieba's default dictionary (as jieba-rs counts it).\n\
+             pub(crate) const DICT_TOTAL: usize = {total};\n"
+        ),
+    )
+    .expect("write jieba_meta.rs");
+}
+
+fn write_t2s() {
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut buf = [0u8; 4];
     for &(lo, hi) in HAN_RANGES {

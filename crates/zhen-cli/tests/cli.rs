@@ -312,7 +312,11 @@ fn eval_meets_the_dev_set_targets() {
         .arg(dir.path().join("idx"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let queries = v["queries"].as_array().unwrap();
     assert_eq!(queries.len(), 15);
@@ -320,7 +324,11 @@ fn eval_meets_the_dev_set_targets() {
         assert!(q["ndcg_at_10"].is_f64() && q["recall_at_10"].is_f64());
         assert!(q["ranked"].is_array());
     }
-    assert!(v["mean_ndcg_at_10"].as_f64().unwrap() >= 0.97, "{}", v["mean_ndcg_at_10"]);
+    assert!(
+        v["mean_ndcg_at_10"].as_f64().unwrap() >= 0.97,
+        "{}",
+        v["mean_ndcg_at_10"]
+    );
     assert_eq!(v["mean_recall_at_10"].as_f64(), Some(1.0));
 
     // The table ends with the means.
@@ -351,23 +359,35 @@ fn eval_reports_the_bad_line_of_a_qrels_file() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad.tsv:2:") && stderr.contains("number:grade"), "{stderr}");
+    assert!(
+        stderr.contains("bad.tsv:2:") && stderr.contains("number:grade"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn explain_prints_the_analysis_and_the_query_tree() {
     let dir = built_index();
     let idx = dir.path().join("idx");
-    let out = zhen().args(["search", "宗教自由", "--explain", "--index"]).arg(&idx).output().unwrap();
+    let out = zhen()
+        .args(["search", "宗教自由", "--explain", "--index"])
+        .arg(&idx)
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("query analysis"), "{text}");
     assert!(text.contains("body_grams: 宗教 | 教自 | 自由"), "{text}");
-    assert!(text.contains("query tree") && text.contains("term body:宗教"), "{text}");
+    assert!(
+        text.contains("query tree") && text.contains("term body:宗教"),
+        "{text}"
+    );
     assert!(text.contains("¶19"), "{text}");
 
     let v = search_json(&idx, &["宗教自由", "--explain"]);
     assert_eq!(v["explanation"]["clauses"][0]["words"][0], "宗教自由");
     assert!(v["explanation"]["tree"]["children"].is_array());
     // Without --explain the JSON has no explanation.
-    assert!(search_json(&idx, &["宗教自由"]).get("explanation").is_none());
+    assert!(search_json(&idx, &["宗教自由"])
+        .get("explanation")
+        .is_none());
 }

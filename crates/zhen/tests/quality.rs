@@ -1,8 +1,11 @@
 //! Search quality by failure class: what a careful reader would find, ranked as a reader
 //! would rank it.
 
-use std::io::BufRead;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
+
+use common::{corpus, read_jsonl_texts, Lcg};
 
 use zhen::{Index, IndexBuilder, Paragraph, SearchResults, Searcher};
 
@@ -220,44 +223,6 @@ fn explain_shows_tokens_per_field_and_the_tree() {
 }
 
 // Quoted phrases against a plain substring scan on a real corpus.
-
-fn corpus(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
-        .join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: this test reads the shared corpora beside the checkout",
-        path.display()
-    );
-    path
-}
-
-fn read_jsonl_texts(path: &Path, limit: usize) -> Vec<String> {
-    let file = std::fs::File::open(path).unwrap();
-    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
-    reader
-        .lines()
-        .take(limit)
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-            v["text"].as_str().unwrap().to_owned()
-        })
-        .collect()
-}
-
-/// A small deterministic generator, so the sample is the same on every run.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, bound: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % bound
-    }
-}
 
 #[test]
 fn quoted_phrases_match_exactly_the_paragraphs_containing_the_characters() {

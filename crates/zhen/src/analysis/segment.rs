@@ -3,9 +3,8 @@
 
 use std::borrow::Cow;
 
-use jieba_rs::Jieba;
-
 use super::script::{classify, CharClass};
+use super::tokenizer::Segmenter;
 
 /// What produced a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -35,7 +34,7 @@ pub(crate) enum HanMode {
 /// `start..end` is the token's byte range in `text`, and `advance` is false for a token
 /// at the same position as the previous one.
 pub(crate) fn segment(
-    jieba: &Jieba,
+    segmenter: &mut Segmenter,
     mode: HanMode,
     text: &str,
     mut emit: impl FnMut(usize, usize, Cow<'_, str>, TokenKind, bool),
@@ -55,19 +54,14 @@ pub(crate) fn segment(
                 let end = run_end(text, i, |c| classify(c) == CharClass::Han);
                 match mode {
                     HanMode::Words => {
-                        for token in jieba.cut(&text[i..end], false) {
-                            let start = i + token.byte_start;
-                            emit(
-                                start,
-                                i + token.byte_end,
-                                Cow::Borrowed(token.word),
-                                TokenKind::Han,
-                                true,
-                            );
+                        for (a, b) in segmenter.cut(&text[i..end]) {
+                            let (start, word) = (i + a, &text[i + a..i + b]);
+                            emit(start, i + b, Cow::Borrowed(word), TokenKind::Han, true);
                             // A compound's multi-character parts, at its position: the
                             // paragraph is about 宗教 and 自由 when it says 宗教自由.
-                            for (a, b) in super::compound_part_ranges(jieba, token.word) {
-                                if token.word[a..b].chars().nth(1).is_some() {
+                            let has_word = |w: &str| segmenter.has_word(w);
+                            for (a, b) in super::compound_part_ranges(has_word, word) {
+                                if word[a..b].chars().nth(1).is_some() {
                                     let part = &text[start + a..start + b];
                                     emit(
                                         start + a,

@@ -168,7 +168,7 @@ impl IndexBuilder {
             .settings(settings)
             .create_in_dir(&tmp)
             .map_err(engine_err)?;
-        analysis::register(index.tokenizers());
+        analysis::register_bulk(index.tokenizers());
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let writer = index
             .writer_with_num_threads(threads, WRITER_HEAP_BYTES * threads)

@@ -111,57 +111,35 @@ fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> 
 /// The ranges of `text` that match the query's clauses, merged where matches touch or are
 /// separated only by white space (`【人口贩运】`, not `【人口】【贩运】`).
 ///
-/// Per clause, the most specific evidence present wins: its words in sequence; else its
-/// characters as an exact substring (a part of a longer word); else, for unquoted
-/// clauses, its words wherever they stand.
+/// Per clause, the most specific evidence present wins: the clause as a contiguous
+/// sequence; else, for unquoted clauses, each of its words where it stands, else that
+/// word's compound parts. Matching runs on the n-gram analyzer's terms (characters and
+/// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
+/// hit costs one folding pass over its text, not a word segmentation.
 pub(crate) fn highlights(
-    words: &mut TextAnalyzer,
     grams_analyzer: &mut TextAnalyzer,
     text: &str,
     patterns: &[Pattern],
 ) -> Vec<Highlight> {
-    let word_tokens = analyze(words, text);
-    let mut gram_tokens: Option<Vec<AnalyzedToken>> = None;
+    let tokens = analyze(grams_analyzer, text);
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for pattern in patterns {
-        let found = occurrences(&word_tokens, &pattern.words);
+        let found = occurrences(&tokens, &pattern.sequence);
         if !found.is_empty() {
             ranges.extend(found);
             continue;
         }
-        if let Some(seq) = &pattern.grams {
-            let tokens = gram_tokens.get_or_insert_with(|| analyze(grams_analyzer, text));
-            let found = occurrences(tokens, seq);
+        if pattern.phrase {
+            continue;
+        }
+        for token in &pattern.tokens {
+            let found = occurrences(&tokens, &token.sequence());
             if !found.is_empty() {
                 ranges.extend(found);
                 continue;
             }
-        }
-        if !pattern.phrase {
-            // Scattered words: each where it stands as a word, else as a substring, else
-            // by its compound parts.
-            for token in &pattern.tokens {
-                let found = occurrences(&word_tokens, &vec![(0, token.term.clone())]);
-                if !found.is_empty() {
-                    ranges.extend(found);
-                    continue;
-                }
-                let grams = gram_tokens.get_or_insert_with(|| analyze(grams_analyzer, text));
-                if let Some(seq) = &token.grams {
-                    let found = occurrences(grams, seq);
-                    if !found.is_empty() {
-                        ranges.extend(found);
-                        continue;
-                    }
-                }
-                for (part, part_grams) in &token.parts {
-                    let found = occurrences(&word_tokens, &vec![(0, part.clone())]);
-                    if found.is_empty() {
-                        ranges.extend(occurrences(grams, part_grams));
-                    } else {
-                        ranges.extend(found);
-                    }
-                }
+            for (_, part) in &token.parts {
+                ranges.extend(occurrences(&tokens, part));
             }
         }
     }

@@ -201,8 +201,7 @@ impl Searcher {
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc: TantivyDocument = searcher.doc(address)?;
             let paragraph = fields.paragraph(&doc);
-            let highlights =
-                highlight::highlights(&mut words, &mut grams, &paragraph.text, &compiled.patterns);
+            let highlights = highlight::highlights(&mut grams, &paragraph.text, &compiled.patterns);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             hits.push(Hit {
                 rank: rank + 1,

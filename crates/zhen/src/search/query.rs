@@ -244,27 +244,36 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
 /// A term sequence: `(position offset, term)` pairs, the first at offset 0.
 pub(crate) type Sequence = Vec<(usize, String)>;
 
-/// What to highlight for one positive clause of the query.
+/// What to highlight for one positive clause of the query, as sequences of the n-gram
+/// analyzer's terms (which need no dictionary to compute on the hit's text).
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
-    /// The clause's word tokens at their relative positions.
-    pub words: Sequence,
-    /// For clauses with Han text, the gram sequence that matches it as a substring.
-    pub grams: Option<Sequence>,
+    /// The whole clause, contiguous.
+    pub sequence: Sequence,
     /// Per word token, how to find it alone.
     pub tokens: Vec<TokenPattern>,
     /// Whether the clause must match contiguously (a quoted phrase).
     pub phrase: bool,
 }
 
-/// How to find one word of a clause on its own: as the word, else as a substring, else by
-/// its compound parts.
+/// How to find one word of a clause on its own: its characters (or, for other scripts,
+/// the word), else its compound parts.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenPattern {
     pub term: String,
+    /// The gram sequence of a Han word; `None` for words of other scripts and numbers,
+    /// which the n-gram analyzer produces as they are.
     pub grams: Option<Sequence>,
     /// `(part, its gram sequence)` for compounds.
     pub parts: Vec<(String, Sequence)>,
+}
+
+impl TokenPattern {
+    pub(crate) fn sequence(&self) -> Sequence {
+        self.grams
+            .clone()
+            .unwrap_or_else(|| vec![(0, self.term.clone())])
+    }
 }
 
 /// The analyzers and fields a query is compiled against.
@@ -668,8 +677,7 @@ pub(crate) fn compile(
             }
             let tokens = a.words.iter().map(|t| c.token_pattern(&t.text)).collect();
             patterns.push(Pattern {
-                words: word_sequence(&a.words),
-                grams: a.grams,
+                sequence: a.grams.clone().unwrap_or_else(|| word_sequence(&a.words)),
                 tokens,
                 phrase: is_phrase,
             });
