@@ -171,11 +171,18 @@ fn fields(schema: &Schema) -> tantivy::Result<(Field, Field)> {
     Ok((field(BODY)?, field(PARAGRAPH)?))
 }
 
-/// Registers the baseline analyzer as [`TOKENIZER`] on `index`.
-fn register_analyzer(index: &Index) {
-    let analyzer = TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
+/// The baseline analyzer: [`tantivy_jieba::JiebaTokenizer`] (search mode, HMM), then
+/// [`RemoveLongFilter::limit(40)`](RemoveLongFilter::limit) and [`LowerCaser`]. This is
+/// what [`Baseline`] indexes and parses queries with; it is public for the analyzer
+/// benchmark. jieba's dictionary is loaded once per process, on the first text analysed.
+pub fn baseline_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(tantivy_jieba::JiebaTokenizer::new())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
-        .build();
-    index.tokenizers().register(TOKENIZER, analyzer);
+        .build()
+}
+
+/// Registers [`baseline_analyzer`] as [`TOKENIZER`] on `index`.
+fn register_analyzer(index: &Index) {
+    index.tokenizers().register(TOKENIZER, baseline_analyzer());
 }

@@ -4,6 +4,7 @@
 //! API and renders the results for a terminal or as JSON.
 
 mod locate;
+mod progress;
 mod render;
 
 use std::io::{IsTerminal, Write};
@@ -252,10 +253,37 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Builds the index from `sources`, with a progress bar on a terminal.
 fn build(dir: &std::path::Path, sources: &[PathBuf]) -> anyhow::Result<zhen::BuildReport> {
-    let mut builder = zhen::IndexBuilder::create(dir)?;
+    let mut files = Vec::new();
     for source in sources {
-        builder.add_path(source)?;
+        files.extend(zhen::index::source_files(source, dir)?);
+    }
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
+        .collect();
+    let mut builder = zhen::IndexBuilder::create(dir)?;
+    let bar = progress::Bar::new(sizes.iter().sum());
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        let mut done_before = 0u64;
+        let mut current: Option<PathBuf> = None;
+        builder.on_progress(move |p| {
+            if current.as_deref() != Some(p.source.as_path()) {
+                if current.is_some() {
+                    done_before = bar.position_of_finished();
+                }
+                current = Some(p.source.clone());
+            }
+            bar.update(done_before + p.bytes, p.paragraphs, p.bytes >= p.size);
+        });
+    }
+    for file in &files {
+        builder.add_file(file)?;
+    }
+    if let Some(bar) = &bar {
+        bar.finish();
     }
     Ok(builder.commit()?)
 }

@@ -391,3 +391,82 @@ fn explain_prints_the_analysis_and_the_query_tree() {
         .get("explanation")
         .is_none());
 }
+
+#[test]
+fn json_lines_corpora_plain_and_gzip_are_indexed_record_by_record() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    let lines = [
+        r#"{"id": "law-1", "text": "第一条 为了预防和惩治人口贩运，制定本法。", "title": "反人口贩运法", "para": 1, "tags": ["x"]}"#,
+        r#"{"id": "law-1", "text": "第二条 国家保护劳动者的合法权益。", "title": "反人口贩运法", "para": 2}"#,
+    ];
+    std::fs::write(corpus.join("laws.jsonl"), lines.join("\n")).unwrap();
+    let gz = std::fs::File::create(corpus.join("more.jsonl.gz")).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(gz, flate2::Compression::fast());
+    writeln!(enc, r#"{{"id": 7, "text": "人口贩运是严重犯罪。"}}"#).unwrap();
+    enc.finish().unwrap();
+
+    let idx = dir.path().join("idx");
+    let out = zhen()
+        .args(["index", "--index"])
+        .arg(&idx)
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Not a terminal: no progress bar, only the summary line.
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("indexed 3 paragraphs of 2 document(s)"),
+        "{stderr}"
+    );
+
+    let v = search_json(&idx, &["人口贩运"]);
+    assert_eq!(v["total_hits"].as_u64(), Some(2));
+    let law = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["doc"] == "law-1")
+        .unwrap();
+    assert_eq!(law["paragraph"].as_u64(), Some(1));
+    assert_eq!(law["section"], "反人口贩运法");
+    assert_eq!(law["metadata"]["title"], "反人口贩运法");
+    assert!(
+        law["metadata"].get("tags").is_none(),
+        "only scalar fields are kept"
+    );
+    let other = v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["doc"] == "7")
+        .unwrap();
+    assert!(other["paragraph"].is_null());
+}
+
+#[test]
+fn a_broken_json_line_names_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.jsonl");
+    std::fs::write(&file, "{\"text\": \"好\"}\n{\"text\": \n").unwrap();
+    let out = zhen()
+        .args(["index", "--index"])
+        .arg(dir.path().join("idx"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("broken.jsonl") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+}

@@ -48,7 +48,7 @@ pub mod source;
 
 pub use document::{BlockKind, Paragraph};
 pub use error::{Error, Result};
-pub use index::{BuildReport, Index, IndexBuilder, IndexMeta};
+pub use index::{BuildReport, Index, IndexBuilder, IndexMeta, Progress};
 pub use search::{
     Explanation, Highlight, Hit, QueryError, SearchOptions, SearchResults, Searcher, Snippet,
 };

@@ -66,7 +66,7 @@ impl std::fmt::Display for BlockKind {
 }
 
 /// One block of a document: the unit zhen indexes and returns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Paragraph {
     /// The document id (by default the source file name without its last extension).
@@ -83,6 +83,8 @@ pub struct Paragraph {
     pub text: String,
     /// 1-based line in the source where the block starts.
     pub line: u32,
+    /// Extra scalar fields, for paragraphs from JSON Lines records.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Paragraph {
@@ -97,12 +99,28 @@ impl Paragraph {
             kind: BlockKind::Paragraph,
             text: text.into(),
             line: 0,
+            metadata: serde_json::Map::new(),
         }
     }
 
     /// Sets the printed paragraph number.
     pub fn with_number(mut self, number: u32) -> Paragraph {
         self.number = Some(number);
+        self
+    }
+
+    /// Sets the source line.
+    pub fn with_line(mut self, line: u32) -> Paragraph {
+        self.line = line;
+        self
+    }
+
+    /// Sets the metadata.
+    pub fn with_metadata(
+        mut self,
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Paragraph {
+        self.metadata = metadata;
         self
     }
 
@@ -182,6 +200,7 @@ pub fn parse(doc: &str, text: &str) -> Vec<Paragraph> {
             kind,
             text: body,
             line: block.line,
+            metadata: serde_json::Map::new(),
         });
     }
     out

@@ -15,6 +15,7 @@
 
 mod schema;
 
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,7 +35,7 @@ pub(crate) use schema::Fields;
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
 /// the analyzer changes what is indexed: an index of another format must be rebuilt.
-pub const INDEX_FORMAT: u32 = 2;
+pub const INDEX_FORMAT: u32 = 3;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";
@@ -52,25 +53,42 @@ pub struct IndexMeta {
     pub zhen_version: String,
     /// The name of the analyzer the text fields use.
     pub analyzer: String,
-    /// The documents in the index.
-    pub documents: Vec<DocumentInfo>,
+    /// The sources the index was built from.
+    pub sources: Vec<SourceInfo>,
+    /// The number of distinct document ids.
+    pub documents: u64,
     /// The number of paragraphs (tantivy documents) in the index.
     pub paragraphs: u64,
     /// When the index was built, in seconds since the Unix epoch.
     pub built_at: u64,
 }
 
-/// One indexed document.
+/// One source of an index: a text document, a JSON Lines corpus, or text given by a
+/// program.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct DocumentInfo {
-    /// The document id that hits carry.
-    pub id: String,
-    /// Where it was read from (empty for text added programmatically).
+pub struct SourceInfo {
+    /// Where it was read from (a document id for text added programmatically).
     pub source: String,
-    /// The encoding it was decoded from, if it came from a file.
+    /// `text` (one document) or `records` (JSON Lines, one paragraph per record).
+    pub kind: String,
+    /// The encoding a text document was decoded from.
     pub encoding: Option<SourceEncoding>,
     /// How many paragraphs it gave.
+    pub paragraphs: u64,
+}
+
+/// Progress of a build, reported to [`IndexBuilder::on_progress`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Progress {
+    /// The source being read.
+    pub source: PathBuf,
+    /// Bytes of it read so far (compressed bytes for gzip).
+    pub bytes: u64,
+    /// Its size on disk.
+    pub size: u64,
+    /// Paragraphs added to the index so far, over all sources.
     pub paragraphs: u64,
 }
 
@@ -100,7 +118,7 @@ pub struct BuildReport {
 /// let report = builder.commit().unwrap();
 /// assert_eq!(report.paragraphs, 1);
 /// let index = zhen::Index::open(dir.path()).unwrap();
-/// assert_eq!(index.meta().documents[0].id, "memo");
+/// assert_eq!(index.meta().documents, 1);
 /// ```
 pub struct IndexBuilder {
     dir: PathBuf,
@@ -109,6 +127,8 @@ pub struct IndexBuilder {
     writer: Option<IndexWriter>,
     fields: Fields,
     meta: IndexMeta,
+    doc_ids: HashSet<String>,
+    progress: Option<Box<dyn FnMut(&Progress) + Send>>,
     started: Instant,
 }
 
@@ -116,7 +136,7 @@ impl std::fmt::Debug for IndexBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IndexBuilder")
             .field("dir", &self.dir)
-            .field("documents", &self.meta.documents.len())
+            .field("documents", &self.meta.documents)
             .finish_non_exhaustive()
     }
 }
@@ -183,110 +203,163 @@ impl IndexBuilder {
                 format: INDEX_FORMAT,
                 zhen_version: env!("CARGO_PKG_VERSION").to_owned(),
                 analyzer: analysis::ANALYZER_NAME.to_owned(),
-                documents: Vec::new(),
+                sources: Vec::new(),
+                documents: 0,
                 paragraphs: 0,
                 built_at: stamp.as_secs(),
             },
+            doc_ids: HashSet::new(),
+            progress: None,
             started: Instant::now(),
         })
     }
 
-    /// Adds a file or, for a directory, every `.txt` file below it (sorted by path; hidden
-    /// entries and zhen index directories are skipped). Returns how many documents were added.
+    /// Calls `report` as sources are read (about every thousand records of a corpus, and
+    /// after each document).
+    pub fn on_progress(&mut self, report: impl FnMut(&Progress) + Send + 'static) {
+        self.progress = Some(Box::new(report));
+    }
+
+    /// Adds a file or, for a directory, every indexable file below it (see
+    /// [`source_files`]). Returns how many files were added.
     pub fn add_path(&mut self, path: impl AsRef<Path>) -> Result<usize> {
-        let path = path.as_ref();
-        let metadata = fs::metadata(path).map_err(|source| Error::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        if !metadata.is_dir() {
-            self.add_file(path)?;
-            return Ok(1);
-        }
-        let files = text_files_under(path, &self.dir)?;
-        if files.is_empty() {
-            return Err(Error::Source {
-                path: path.to_path_buf(),
-                reason: "no .txt documents in this directory; pass the files to index".to_owned(),
-            });
-        }
+        let files = source_files(path.as_ref(), &self.dir)?;
         for file in &files {
             self.add_file(file)?;
         }
         Ok(files.len())
     }
 
-    /// Reads, decodes and adds one file; its document id is the file name without its last
-    /// extension (`us-hrc-pledges-2021.zh.txt` → `us-hrc-pledges-2021.zh`).
+    /// Adds one file: a JSON Lines corpus (`.jsonl`, `.ndjson`, optionally `.gz`), one
+    /// paragraph per record, or a text document, split into paragraphs by
+    /// [`document::parse`] under the id of its file name without its last extension
+    /// (`us-hrc-pledges-2021.zh.txt` → `us-hrc-pledges-2021.zh`).
     pub fn add_file(&mut self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
+        if source::is_records_path(path) {
+            return self.add_records(path);
+        }
         let source = source::read(path)?;
         let id = doc_id(path);
+        let paragraphs = document::parse(&id, &source.text);
         self.add_document(
             &id,
-            &source.text,
+            &paragraphs,
             path.display().to_string(),
             Some(source.encoding),
-        )
+        )?;
+        let size = source.text.len() as u64;
+        self.report(path, size, size);
+        Ok(())
     }
 
     /// Adds a document given as text.
     pub fn add_text(&mut self, doc_id: &str, text: &str) -> Result<()> {
-        self.add_document(doc_id, text, String::new(), None)
+        let paragraphs = document::parse(doc_id, text);
+        self.add_document(doc_id, &paragraphs, doc_id.to_owned(), None)
+    }
+
+    /// Adds already parsed paragraphs as one document (for callers with their own
+    /// document model).
+    pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
+        self.add_document(doc_id, paragraphs, doc_id.to_owned(), None)
     }
 
     fn add_document(
-        &mut self,
-        id: &str,
-        text: &str,
-        source: String,
-        encoding: Option<SourceEncoding>,
-    ) -> Result<()> {
-        let paragraphs = document::parse(id, text);
-        self.index_paragraphs(id, &paragraphs, source, encoding)
-    }
-
-    /// Adds already parsed paragraphs (for callers with their own document model).
-    pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
-        self.index_paragraphs(doc_id, paragraphs, String::new(), None)
-    }
-
-    fn index_paragraphs(
         &mut self,
         id: &str,
         paragraphs: &[Paragraph],
         source: String,
         encoding: Option<SourceEncoding>,
     ) -> Result<()> {
-        if let Some(previous) = self.meta.documents.iter().find(|d| d.id == id) {
+        if !self.doc_ids.insert(id.to_owned()) {
             return Err(Error::Source {
                 path: PathBuf::from(&source),
                 reason: format!(
-                    "document id `{id}` is already taken by {}; rename one of the files",
-                    if previous.source.is_empty() {
-                        "an earlier document"
-                    } else {
-                        &previous.source
-                    }
+                    "document id `{id}` is already taken by an earlier document; rename one of them"
                 ),
             });
         }
-        let writer = self.writer.as_ref().expect("writer lives until commit");
         for paragraph in paragraphs {
-            let doc: TantivyDocument = self.fields.document(paragraph);
-            writer.add_document(doc).map_err(|e| Error::Write {
-                path: self.dir.clone(),
-                source: Box::new(e),
-            })?;
+            self.write(paragraph)?;
         }
-        self.meta.paragraphs += paragraphs.len() as u64;
-        self.meta.documents.push(DocumentInfo {
-            id: id.to_owned(),
+        self.meta.documents += 1;
+        self.meta.sources.push(SourceInfo {
             source,
+            kind: "text".to_owned(),
             encoding,
             paragraphs: paragraphs.len() as u64,
         });
         Ok(())
+    }
+
+    /// Streams a JSON Lines corpus: each record becomes one paragraph whose document is
+    /// the record's `id` (records sharing an id, such as the two languages of a parallel
+    /// corpus, belong to one document); `para` (or `paragraph`) gives the paragraph number,
+    /// `section` (or `title`) the section, and the other scalar fields are kept as metadata.
+    fn add_records(&mut self, path: &Path) -> Result<()> {
+        let mut records = source::Records::open(path)?;
+        let stem = doc_id(path);
+        let mut count = 0u64;
+        while let Some(record) = records.next() {
+            let record = record?;
+            let id = record
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("{stem}:{}", record.line));
+            let number = ["para", "paragraph"]
+                .iter()
+                .find_map(|k| record.metadata.get(*k).and_then(|v| v.as_u64()))
+                .and_then(|n| u32::try_from(n).ok());
+            let section = ["section", "title"]
+                .iter()
+                .find_map(|k| record.metadata.get(*k).and_then(|v| v.as_str()))
+                .map(str::to_owned);
+            let mut paragraph = Paragraph::new(id.as_str(), count as u32, record.text)
+                .with_line(record.line as u32)
+                .with_metadata(record.metadata);
+            paragraph.number = number;
+            paragraph.section = section;
+            self.write(&paragraph)?;
+            if self.doc_ids.insert(id) {
+                self.meta.documents += 1;
+            }
+            count += 1;
+            if count % 1024 == 0 {
+                self.report(path, records.bytes_read(), records.size());
+            }
+        }
+        self.report(path, records.size(), records.size());
+        self.meta.sources.push(SourceInfo {
+            source: path.display().to_string(),
+            kind: "records".to_owned(),
+            encoding: None,
+            paragraphs: count,
+        });
+        Ok(())
+    }
+
+    fn write(&mut self, paragraph: &Paragraph) -> Result<()> {
+        let writer = self.writer.as_ref().expect("writer lives until commit");
+        let doc: TantivyDocument = self.fields.document(paragraph);
+        writer.add_document(doc).map_err(|e| Error::Write {
+            path: self.dir.clone(),
+            source: Box::new(e),
+        })?;
+        self.meta.paragraphs += 1;
+        Ok(())
+    }
+
+    fn report(&mut self, source: &Path, bytes: u64, size: u64) {
+        let paragraphs = self.meta.paragraphs;
+        if let Some(report) = self.progress.as_mut() {
+            report(&Progress {
+                source: source.to_path_buf(),
+                bytes,
+                size,
+                paragraphs,
+            });
+        }
     }
 
     /// Commits the new generation and makes it the live index, atomically.
@@ -316,7 +389,7 @@ impl IndexBuilder {
 
         Ok(BuildReport {
             dir: self.dir.clone(),
-            documents: self.meta.documents.len(),
+            documents: self.meta.documents as usize,
             paragraphs: self.meta.paragraphs,
             elapsed: self.started.elapsed(),
         })
@@ -447,6 +520,28 @@ fn doc_id(path: &Path) -> String {
     }
 }
 
+/// The files [`IndexBuilder::add_path`] indexes for `path`: the file itself, or for a
+/// directory every `.txt`, `.jsonl`, `.ndjson` (optionally `.gz`) file below it, sorted by
+/// path, skipping hidden entries and zhen index directories (including `index_dir`).
+pub fn source_files(path: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
+    let metadata = fs::metadata(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let files = text_files_under(path, index_dir)?;
+    if files.is_empty() {
+        return Err(Error::Source {
+            path: path.to_path_buf(),
+            reason: "no .txt or .jsonl documents in this directory; pass the files to index"
+                .to_owned(),
+        });
+    }
+    Ok(files)
+}
+
 fn text_files_under(root: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
     let index_dir = fs::canonicalize(index_dir).ok();
     let mut files = Vec::new();
@@ -473,7 +568,7 @@ fn text_files_under(root: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
             .path()
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
-        if entry.file_type().is_file() && is_txt {
+        if entry.file_type().is_file() && (is_txt || source::is_records_path(entry.path())) {
             files.push(entry.into_path());
         }
     }

@@ -20,6 +20,7 @@ pub(crate) struct Fields {
     pub line: Field,
     pub body: Field,
     pub grams: Field,
+    pub meta: Field,
 }
 
 impl Fields {
@@ -44,6 +45,7 @@ impl Fields {
             line: builder.add_u64_field("line", STORED),
             body: builder.add_text_field("body", body_options),
             grams: builder.add_text_field("body_grams", grams_options),
+            meta: builder.add_text_field("meta", STORED),
         };
         (builder.build(), fields)
     }
@@ -59,6 +61,7 @@ impl Fields {
             line: get("line")?,
             body: get("body")?,
             grams: get("body_grams")?,
+            meta: get("meta")?,
         })
     }
 
@@ -76,6 +79,12 @@ impl Fields {
         doc.add_u64(self.line, u64::from(p.line));
         doc.add_text(self.body, &p.text);
         doc.add_text(self.grams, &p.text);
+        if !p.metadata.is_empty() {
+            doc.add_text(
+                self.meta,
+                serde_json::Value::Object(p.metadata.clone()).to_string(),
+            );
+        }
         doc
     }
 
@@ -93,6 +102,9 @@ impl Fields {
                 .unwrap_or(BlockKind::Paragraph),
             text: text(self.body).unwrap_or_default(),
             line: int(self.line).unwrap_or_default() as u32,
+            metadata: text(self.meta)
+                .and_then(|m| serde_json::from_str(&m).ok())
+                .unwrap_or_default(),
         }
     }
 }

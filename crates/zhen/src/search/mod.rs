@@ -73,8 +73,12 @@ pub struct Hit {
     pub highlights: Vec<Highlight>,
     /// A window of the text around the best matches.
     pub snippet: Snippet,
-    /// 1-based line of the source where the paragraph starts.
+    /// 1-based line of the source where the paragraph starts (the record's line for
+    /// JSON Lines sources).
     pub line: u32,
+    /// The record's other scalar fields, for paragraphs from JSON Lines sources.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    pub metadata: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The outcome of a search.
@@ -214,6 +218,7 @@ impl Searcher {
                 highlights,
                 snippet,
                 line: paragraph.line,
+                metadata: paragraph.metadata,
             });
         }
         Ok(SearchResults {

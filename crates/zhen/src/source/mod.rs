@@ -1,4 +1,5 @@
-//! Bytes to text: reading source files and detecting their encoding.
+//! Bytes to text: reading source files and detecting their encoding; JSON Lines corpora
+//! ([`Records`]).
 //!
 //! Nothing downstream of this module sees bytes. The encoding is decided from the bytes
 //! themselves, never from the file name:
@@ -13,7 +14,11 @@
 //! control characters, is treated as binary and rejected: indexing it would put silent
 //! garbage into the index.
 
+mod records;
+
 use std::path::{Path, PathBuf};
+
+pub use records::{is_records_path, Record, Records};
 
 use encoding_rs::{Encoding, BIG5, GB18030, UTF_16BE, UTF_16LE};
 

@@ -1,0 +1,221 @@
+//! JSON Lines corpora: one record per line, plain or gzip-compressed.
+//!
+//! Each line is a JSON object with a `text` string and usually an `id`; every other scalar
+//! field (string, number, boolean) is kept as metadata. Records are read as a stream, so a
+//! 100 MB corpus never sits in memory whole.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+
+/// One record of a JSON Lines file.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Record {
+    /// 1-based line of the record in the (decompressed) file.
+    pub line: usize,
+    /// The record's `id` (a string or a number), or `None` when it has none.
+    pub id: Option<String>,
+    /// The record's `text`.
+    pub text: String,
+    /// The other scalar fields.
+    pub metadata: Map<String, Value>,
+}
+
+/// Whether `path` is read as JSON Lines: by its name (`.jsonl`, `.ndjson`, optionally
+/// followed by `.gz`).
+pub fn is_records_path(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.ends_with(".jsonl") || name.ends_with(".ndjson")
+}
+
+/// Counts the bytes read from the underlying file, for progress reporting.
+struct Counting<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// A streaming reader of the records of one file.
+pub struct Records {
+    path: PathBuf,
+    reader: Box<dyn BufRead + Send>,
+    line: usize,
+    buf: Vec<u8>,
+    read: Arc<AtomicU64>,
+    size: u64,
+}
+
+impl std::fmt::Debug for Records {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Records")
+            .field("path", &self.path)
+            .field("line", &self.line)
+            .finish()
+    }
+}
+
+impl Records {
+    /// Opens a JSON Lines file; gzip compression is detected from the magic bytes.
+    pub fn open(path: &Path) -> Result<Records> {
+        let read_err = |source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(read_err)?;
+        let size = file.metadata().map_err(read_err)?.len();
+        let read = Arc::new(AtomicU64::new(0));
+        let mut raw = BufReader::with_capacity(
+            256 * 1024,
+            Counting {
+                inner: file,
+                read: read.clone(),
+            },
+        );
+        let gzip = raw.fill_buf().map_err(read_err)?.starts_with(&[0x1f, 0x8b]);
+        let reader: Box<dyn BufRead + Send> = if gzip {
+            Box::new(BufReader::with_capacity(
+                256 * 1024,
+                flate2::bufread::MultiGzDecoder::new(raw),
+            ))
+        } else {
+            Box::new(raw)
+        };
+        Ok(Records {
+            path: path.to_path_buf(),
+            reader,
+            line: 0,
+            buf: Vec::new(),
+            read,
+            size,
+        })
+    }
+
+    /// Bytes of the file read so far (compressed bytes for a gzip file).
+    pub fn bytes_read(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    /// The file's size on disk.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn error(&self, reason: String) -> Error {
+        Error::Decode {
+            path: self.path.clone(),
+            reason: format!("line {}: {reason}", self.line),
+        }
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Result<Record>> {
+        loop {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => {
+                    let reason = format!("cannot read on (corrupt or truncated gzip?): {e}");
+                    return Some(Err(self.error(reason)));
+                }
+            }
+            self.line += 1;
+            let line = match std::str::from_utf8(&self.buf) {
+                Ok(line) => line.trim(),
+                Err(e) => {
+                    let reason = format!(
+                        "invalid UTF-8 at byte {} of the line; JSON Lines must be UTF-8",
+                        e.valid_up_to()
+                    );
+                    return Some(Err(self.error(reason)));
+                }
+            };
+            if line.is_empty() {
+                continue;
+            }
+            return Some(parse_record(line, self.line).map_err(|reason| self.error(reason)));
+        }
+    }
+}
+
+fn parse_record(line: &str, line_no: usize) -> Result<Record, String> {
+    let value: Value = serde_json::from_str(line)
+        .map_err(|e| format!("not valid JSON ({e}); each line must be one JSON object"))?;
+    let Value::Object(mut object) = value else {
+        return Err(
+            "not a JSON object; each line must be one `{\"id\": …, \"text\": …}` object".to_owned(),
+        );
+    };
+    let text = match object.remove("text") {
+        Some(Value::String(text)) => text,
+        Some(_) => return Err("`text` is not a string".to_owned()),
+        None => return Err("no `text` field; each record needs the text to index".to_owned()),
+    };
+    let id = match object.remove("id") {
+        Some(Value::String(id)) => Some(id),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    object.retain(|_, v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)));
+    Ok(Record {
+        line: line_no,
+        id,
+        text,
+        metadata: object,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn reads_plain_and_gzip_and_reports_bad_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "{\"id\": \"a\", \"text\": \"人口贩运\", \"para\": 3, \"tags\": [1]}\n\n{\"id\": 7, \"text\": \"二\"}\n";
+        let plain = dir.path().join("c.jsonl");
+        std::fs::write(&plain, body).unwrap();
+        let gz = dir.path().join("c.jsonl.gz");
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        enc.write_all(body.as_bytes()).unwrap();
+        enc.finish().unwrap();
+        for path in [&plain, &gz] {
+            let records: Vec<Record> = Records::open(path).unwrap().map(Result::unwrap).collect();
+            assert_eq!(records.len(), 2);
+            assert_eq!(records[0].id.as_deref(), Some("a"));
+            assert_eq!(records[0].metadata.get("para"), Some(&Value::from(3)));
+            assert!(!records[0].metadata.contains_key("tags"));
+            assert_eq!((records[1].id.as_deref(), records[1].line), (Some("7"), 3));
+        }
+        let bad = dir.path().join("bad.jsonl");
+        std::fs::write(&bad, "{\"text\": \"ok\"}\n{\"text\": \"broken\"\n").unwrap();
+        let results: Vec<Result<Record>> = Records::open(&bad).unwrap().collect();
+        let err = results[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("bad.jsonl") && err.contains("line 2"), "{err}");
+        assert!(is_records_path(Path::new("x/prc-laws.zh.jsonl.gz")));
+        assert!(!is_records_path(Path::new("x/doc.txt")));
+    }
+}
