@@ -71,9 +71,12 @@ fn bench_queries(
     for (class, query) in queries {
         let ours = zhen.search(query, 10).expect("zhen search");
         let (theirs, _) = baseline.search_counted(query, 10).expect("baseline search");
+        let phases = zhen_phases(zhen, query);
         eprintln!(
-            "query/{corpus}/{class} {query}: zhen {} hits, baseline {theirs} hits",
-            ours.total_hits
+            "query/{corpus}/{class} {query}: zhen {} hits, baseline {theirs} hits; zhen \
+             phases (median of {PHASE_RUNS}): analyse {:.0} µs, search {:.0} µs, \
+             fetch+highlight+snippet {:.0} µs",
+            ours.total_hits, phases[0], phases[1], phases[2]
         );
     }
     for (class, query) in queries {
@@ -86,6 +89,26 @@ fn bench_queries(
         });
         group.finish();
     }
+}
+
+/// Runs for the phase breakdown printed before measuring.
+const PHASE_RUNS: usize = 21;
+
+/// zhen's own timings of a search, `[analyse, search, fetch]` in µs, each the median of
+/// [`PHASE_RUNS`] warm runs: shows where a query's time goes (query analysis, matching
+/// and scoring, reading the hits with highlights and snippets).
+fn zhen_phases(zhen: &zhen::Searcher, query: &str) -> [f64; 3] {
+    let mut runs: [Vec<f64>; 3] = Default::default();
+    for _ in 0..PHASE_RUNS {
+        let t = zhen.search(query, 10).expect("zhen search").timings;
+        for (run, phase) in runs.iter_mut().zip([t.analyse, t.search, t.fetch]) {
+            run.push(phase.as_secs_f64() * 1e6);
+        }
+    }
+    runs.map(|mut run| {
+        run.sort_by(f64::total_cmp);
+        run[run.len() / 2]
+    })
 }
 
 /// Records a cached build: what was built, how long it took, when.

@@ -67,6 +67,50 @@ enum Command {
         zhen eval ../shared/eval/dev-qrels.tsv\n  \
         zhen eval qrels.tsv --index /tmp/idx --json")]
     Eval(EvalArgs),
+
+    /// Measure query latency: percentiles per query and overall, QPS, phases, cold start.
+    #[command(
+        after_help = "Runs each query (top 10 with highlights and snippets, as `zhen search` \
+        gets them) --warmup times unmeasured, then --iters times measured on each of --threads \
+        threads. The cold figure is the median wall time of a whole `zhen search QUERY --json` \
+        process on the same index (first query of the set).\n\n\
+        Query file: one query per line, optionally `class<TAB>query`; `#` comments.\n\n\
+        Examples:\n  \
+        zhen bench\n  \
+        zhen bench --index /tmp/laws --iters 200 --threads 2 --json"
+    )]
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+
+    /// Query file [default: a built-in set covering every query class].
+    #[arg(long, value_name = "FILE")]
+    queries: Option<PathBuf>,
+
+    /// Measured passes over the query set, per thread.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    iters: u32,
+
+    /// Unmeasured warm-up passes.
+    #[arg(long, default_value_t = 10)]
+    warmup: u32,
+
+    /// Threads searching concurrently (sharing one searcher).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=256))]
+    threads: u32,
+
+    /// Whole-process runs for the cold figure (0 to skip).
+    #[arg(long, default_value_t = 5)]
+    cold_runs: u32,
+
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +240,7 @@ fn main() -> ExitCode {
         Command::Index(args) => run_index(args),
         Command::Search(args) => run_search(args),
         Command::Eval(args) => run_eval(args),
+        Command::Bench(args) => run_bench(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -336,6 +381,85 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write the report to stdout"),
     }
+}
+
+/// `zhen bench --json`'s object.
+#[derive(serde::Serialize)]
+struct BenchOutput<'a> {
+    index: String,
+    docs: u64,
+    cold_ms: Option<f64>,
+    #[serde(flatten)]
+    report: &'a zhen::bench::BenchReport,
+}
+
+fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
+    let location = IndexLocation::resolve(args.index);
+    let index = open_or_build(&location)?;
+    let queries = match &args.queries {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the query file {}", path.display()))?;
+            let queries = zhen::bench::parse_queries(&text);
+            anyhow::ensure!(!queries.is_empty(), "{} holds no queries", path.display());
+            queries
+        }
+        None => zhen::bench::builtin_queries(),
+    };
+    let mut options = zhen::bench::BenchOptions::default();
+    options.iters = args.iters as usize;
+    options.warmup = args.warmup as usize;
+    options.threads = args.threads as usize;
+    let report = zhen::bench::run(&index.searcher(), &queries, &options)?;
+    let cold_ms = (args.cold_runs > 0)
+        .then(|| cold_search_ms(&location.dir, &queries[0].query, args.cold_runs))
+        .transpose()?;
+    let output = BenchOutput {
+        index: location.dir.display().to_string(),
+        docs: index.meta().paragraphs,
+        cold_ms,
+        report: &report,
+    };
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        serde_json::to_writer(&mut out, &output)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        render::bench(&mut out, &output.index, output.docs, cold_ms, &report)
+    };
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write the report to stdout"),
+    }
+}
+
+/// Median wall time of whole `zhen search QUERY --json` processes, after one unmeasured
+/// run (so the page cache is warm, as the figure intends).
+fn cold_search_ms(index: &std::path::Path, query: &str, runs: u32) -> anyhow::Result<f64> {
+    let exe = std::env::current_exe().context("cannot find the zhen executable")?;
+    let mut times = Vec::new();
+    for run in 0..=runs {
+        let started = std::time::Instant::now();
+        let status = std::process::Command::new(&exe)
+            .args(["search", "--json", "--index"])
+            .arg(index)
+            .arg("--")
+            .arg(query)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .context("cannot run zhen search for the cold figure")?;
+        anyhow::ensure!(
+            status.success(),
+            "zhen search {query:?} failed while measuring the cold figure"
+        );
+        if run > 0 {
+            times.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
 }
 
 /// Opens the index; at the default location, builds it first when it is missing or was

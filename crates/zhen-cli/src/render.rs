@@ -155,3 +155,76 @@ fn display_width(s: &str) -> usize {
         })
         .sum()
 }
+
+/// Writes a bench report as a table.
+pub fn bench(
+    out: &mut impl Write,
+    index: &str,
+    docs: u64,
+    cold_ms: Option<f64>,
+    report: &zhen::bench::BenchReport,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "index {index}: {docs} paragraphs; {} measured passes x {} thread(s); latencies in µs",
+        report.iters, report.threads
+    )?;
+    let width = report
+        .queries
+        .iter()
+        .map(|q| display_width(&q.query))
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let pad = |s: &str| format!("{s}{}", " ".repeat(width.saturating_sub(display_width(s))));
+    writeln!(
+        out,
+        "{:<16} {}  {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "class",
+        pad("query"),
+        "hits",
+        "p50",
+        "p95",
+        "p99",
+        "max"
+    )?;
+    for q in &report.queries {
+        writeln!(
+            out,
+            "{:<16} {}  {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+            q.class,
+            pad(&q.query),
+            q.hits,
+            q.latency.p50_us,
+            q.latency.p95_us,
+            q.latency.p99_us,
+            q.latency.max_us
+        )?;
+    }
+    let o = &report.overall;
+    writeln!(
+        out,
+        "{:<16} {}  {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+        "overall",
+        pad(""),
+        "",
+        o.latency.p50_us,
+        o.latency.p95_us,
+        o.latency.p99_us,
+        o.latency.max_us
+    )?;
+    writeln!(out, "throughput: {:.0} queries/s", o.qps)?;
+    let p = &report.phases_us;
+    writeln!(
+        out,
+        "mean per search: analyse {:.1} µs, search {:.1} µs, fetch + highlights + snippets {:.1} µs",
+        p.analyse, p.search, p.fetch
+    )?;
+    if let Some(cold) = cold_ms {
+        writeln!(
+            out,
+            "cold: {cold:.1} ms for a whole `zhen search` process (median)"
+        )?;
+    }
+    Ok(())
+}

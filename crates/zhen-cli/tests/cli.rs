@@ -470,3 +470,79 @@ fn a_broken_json_line_names_the_file_and_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn bench_reports_the_documented_json() {
+    let dir = built_index();
+    let out = zhen()
+        .args([
+            "bench",
+            "--iters",
+            "2",
+            "--warmup",
+            "1",
+            "--threads",
+            "2",
+            "--cold-runs",
+            "2",
+            "--json",
+            "--index",
+        ])
+        .arg(dir.path().join("idx"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["index"].is_string());
+    assert_eq!(v["docs"].as_u64(), Some(48));
+    assert_eq!(
+        (v["iters"].as_u64(), v["threads"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert!(v["cold_ms"].as_f64().unwrap() > 0.0);
+    for key in ["p50_us", "p95_us", "p99_us", "max_us", "qps"] {
+        assert!(v["overall"][key].as_f64().unwrap() > 0.0, "{key}");
+    }
+    for key in ["analyse", "search", "fetch"] {
+        assert!(v["phases_us"][key].is_f64(), "{key}");
+    }
+    let queries = v["queries"].as_array().unwrap();
+    assert!(queries.len() >= 16);
+    let trafficking = queries.iter().find(|q| q["query"] == "人口贩运").unwrap();
+    assert_eq!(trafficking["hits"].as_u64(), Some(3));
+    assert!(trafficking["p50_us"].as_f64().unwrap() <= trafficking["max_us"].as_f64().unwrap());
+}
+
+#[test]
+fn a_cold_process_returns_what_a_warm_searcher_returns() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let searcher = zhen::Index::open(&idx).unwrap().searcher();
+    let queries = [
+        "人口贩运",
+        "劳工",
+        "贩",
+        "宗教自由",
+        "國際勞工組織",
+        "１５５７",
+        "\"表达自由\"",
+        "Distr",
+        "人权 -国会",
+    ];
+    // Warm the searcher up: its analyzers have seen every query before the comparison.
+    for q in queries.iter().chain(&queries) {
+        searcher.search(q, 10).unwrap();
+    }
+    for q in queries {
+        let warm: Value =
+            serde_json::from_str(&serde_json::to_string(&searcher.search(q, 10).unwrap()).unwrap())
+                .unwrap();
+        let cold = search_json(&idx, &[q]);
+        assert_eq!(cold["total_hits"], warm["total_hits"], "{q}");
+        assert_eq!(cold["hits"], warm["hits"], "{q}");
+    }
+}

@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+pub mod bench;
 pub mod document;
 pub mod error;
 pub mod eval;
@@ -50,5 +51,6 @@ pub use document::{BlockKind, Paragraph};
 pub use error::{Error, Result};
 pub use index::{BuildReport, Index, IndexBuilder, IndexMeta, Progress};
 pub use search::{
-    Explanation, Highlight, Hit, QueryError, SearchOptions, SearchResults, Searcher, Snippet,
+    Explanation, Highlight, Hit, PhaseTimings, QueryError, SearchOptions, SearchResults, Searcher,
+    Snippet,
 };

@@ -92,6 +92,9 @@ pub struct Progress {
     pub paragraphs: u64,
 }
 
+/// A callback of [`IndexBuilder::on_progress`].
+type ProgressFn = Box<dyn FnMut(&Progress) + Send>;
+
 /// What a finished build did.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
@@ -128,7 +131,7 @@ pub struct IndexBuilder {
     fields: Fields,
     meta: IndexMeta,
     doc_ids: HashSet<String>,
-    progress: Option<Box<dyn FnMut(&Progress) + Send>>,
+    progress: Option<ProgressFn>,
     started: Instant,
 }
 
@@ -325,7 +328,7 @@ impl IndexBuilder {
                 self.meta.documents += 1;
             }
             count += 1;
-            if count % 1024 == 0 {
+            if count.is_multiple_of(1024) {
                 self.report(path, records.bytes_read(), records.size());
             }
         }

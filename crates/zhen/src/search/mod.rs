@@ -93,9 +93,24 @@ pub struct SearchResults {
     pub took_ms: f64,
     /// The best hits, best first.
     pub hits: Vec<Hit>,
+    /// Where the time went (not part of the JSON output).
+    #[serde(skip)]
+    pub timings: PhaseTimings,
     /// How the query was analysed and run, when [`SearchOptions::explain`] is set.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,
+}
+
+/// Time spent in each phase of one search.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[non_exhaustive]
+pub struct PhaseTimings {
+    /// Parsing and analysing the query, building the query tree.
+    pub analyse: std::time::Duration,
+    /// Matching and scoring in the index (top hits and total count).
+    pub search: std::time::Duration,
+    /// Reading the hits' stored fields, highlights and snippets.
+    pub fetch: std::time::Duration,
 }
 
 /// Runs queries against an [`Index`]. Cheap to clone; `Send + Sync`.
@@ -195,12 +210,14 @@ impl Searcher {
                 grams_field: fields.grams,
             },
         )?;
+        let analysed = Instant::now();
         let searcher = self.inner.reader.searcher();
         let limit = options.limit.max(1);
         let (top, total_hits) = searcher.search(
             &compiled.query,
             &(TopDocs::with_limit(limit).order_by_score(), Count),
         )?;
+        let searched = Instant::now();
         let mut hits = Vec::with_capacity(top.len());
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -221,10 +238,16 @@ impl Searcher {
                 metadata: paragraph.metadata,
             });
         }
+        let fetched = Instant::now();
         Ok(SearchResults {
             query: query.to_owned(),
             total_hits,
-            took_ms: started.elapsed().as_secs_f64() * 1e3,
+            took_ms: (fetched - started).as_secs_f64() * 1e3,
+            timings: PhaseTimings {
+                analyse: analysed - started,
+                search: searched - analysed,
+                fetch: fetched - searched,
+            },
             hits,
             explanation: options.explain.then_some(compiled.explanation),
         })

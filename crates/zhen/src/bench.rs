@@ -1,0 +1,307 @@
+//! Query-latency measurement: the engine of `zhen bench`.
+//!
+//! Runs a query set for a number of warm-up and measured iterations, on one or more
+//! threads sharing one [`Searcher`], and reports per-query and overall latency
+//! percentiles (each query's full `search`, top hits with highlights and snippets, as a
+//! user gets them), throughput, and where the time goes by phase.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::search::{SearchOptions, Searcher};
+
+/// A query of a bench set, with the class it stands for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct BenchQuery {
+    /// The class, e.g. `compound` or `single character`.
+    pub class: String,
+    /// The query text.
+    pub query: String,
+}
+
+impl BenchQuery {
+    /// A query of the given class.
+    pub fn new(class: &str, query: &str) -> BenchQuery {
+        BenchQuery {
+            class: class.to_owned(),
+            query: query.to_owned(),
+        }
+    }
+}
+
+/// The built-in query set: every class of query zhen handles, in the vocabulary of UN
+/// documents and of PRC laws and reports (the corpora zhen ships with or is tested on).
+pub fn builtin_queries() -> Vec<BenchQuery> {
+    [
+        ("word", "人权"),
+        ("word", "法院"),
+        ("compound", "人口贩运"),
+        ("compound", "人民法院"),
+        ("compound", "国际劳工组织"),
+        ("sub-word", "劳工"),
+        ("sub-word", "贩运"),
+        ("single character", "贩"),
+        ("single character", "税"),
+        ("two words", "宗教 自由"),
+        ("two words", "合同 违约"),
+        ("unspaced words", "宗教自由"),
+        ("phrase", "\"表达自由\""),
+        ("phrase", "\"依法追究刑事责任\""),
+        ("English", "general"),
+        ("English", "WTO"),
+        ("traditional", "國際勞工組織"),
+        ("traditional", "勞動合同"),
+        ("full-width", "１５５７"),
+        ("full-width", "２０２０"),
+        ("exclusion", "人口贩运 -国会"),
+    ]
+    .iter()
+    .map(|(class, query)| BenchQuery::new(class, query))
+    .collect()
+}
+
+/// Reads a query file: one query per line, optionally `class<TAB>query`; `#` comments.
+pub fn parse_queries(text: &str) -> Vec<BenchQuery> {
+    text.lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(|line| match line.split_once('\t') {
+            Some((class, query)) => BenchQuery::new(class.trim(), query.trim()),
+            None => BenchQuery::new("query", line.trim()),
+        })
+        .collect()
+}
+
+/// How to run a bench.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BenchOptions {
+    /// Measured passes over the query set (per thread).
+    pub iters: usize,
+    /// Unmeasured passes first, to warm caches.
+    pub warmup: usize,
+    /// Threads searching concurrently.
+    pub threads: usize,
+    /// Hits per query.
+    pub limit: usize,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        BenchOptions {
+            iters: 100,
+            warmup: 10,
+            threads: 1,
+            limit: 10,
+        }
+    }
+}
+
+/// Latency percentiles in microseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[non_exhaustive]
+pub struct Percentiles {
+    /// Median.
+    pub p50_us: f64,
+    /// 95th percentile.
+    pub p95_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// Slowest.
+    pub max_us: f64,
+}
+
+impl Percentiles {
+    /// Percentiles of a set of samples (nearest-rank).
+    pub fn of(samples: &mut [Duration]) -> Percentiles {
+        if samples.is_empty() {
+            return Percentiles::default();
+        }
+        samples.sort_unstable();
+        let at = |q: f64| {
+            let rank = ((q * samples.len() as f64).ceil() as usize).clamp(1, samples.len());
+            samples[rank - 1].as_secs_f64() * 1e6
+        };
+        Percentiles {
+            p50_us: at(0.50),
+            p95_us: at(0.95),
+            p99_us: at(0.99),
+            max_us: at(1.0),
+        }
+    }
+}
+
+/// One query's figures.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct QueryFigures {
+    /// The query.
+    pub query: String,
+    /// Its class.
+    pub class: String,
+    /// Total matching paragraphs.
+    pub hits: usize,
+    /// Its latency percentiles.
+    #[serde(flatten)]
+    pub latency: Percentiles,
+}
+
+/// Overall figures.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Overall {
+    /// Latency percentiles over all measured searches.
+    #[serde(flatten)]
+    pub latency: Percentiles,
+    /// Searches per second over the measured passes (all threads).
+    pub qps: f64,
+}
+
+/// Mean time per search in each phase, in microseconds.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[non_exhaustive]
+pub struct Phases {
+    /// Query parsing and analysis.
+    pub analyse: f64,
+    /// Matching and scoring.
+    pub search: f64,
+    /// Stored fields, highlights and snippets.
+    pub fetch: f64,
+}
+
+/// The result of [`run`].
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct BenchReport {
+    /// Measured passes per thread.
+    pub iters: usize,
+    /// Threads.
+    pub threads: usize,
+    /// All searches.
+    pub overall: Overall,
+    /// Per query, in set order.
+    pub queries: Vec<QueryFigures>,
+    /// Mean phase times.
+    pub phases_us: Phases,
+}
+
+/// Runs the bench.
+pub fn run(
+    searcher: &Searcher,
+    queries: &[BenchQuery],
+    options: &BenchOptions,
+) -> Result<BenchReport> {
+    let search_options = SearchOptions::with_limit(options.limit.max(1));
+    let mut hits = Vec::with_capacity(queries.len());
+    for q in queries {
+        hits.push(searcher.search_with(&q.query, &search_options)?.total_hits);
+    }
+    for _ in 0..options.warmup {
+        for q in queries {
+            searcher.search_with(&q.query, &search_options)?;
+        }
+    }
+    let threads = options.threads.max(1);
+    let started = Instant::now();
+    // Per thread: per query latencies, and phase sums.
+    type ThreadResult = Result<(Vec<Vec<Duration>>, [Duration; 3])>;
+    let results: Vec<ThreadResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let searcher = searcher.clone();
+                let search_options = search_options.clone();
+                scope.spawn(move || -> ThreadResult {
+                    let mut latencies = vec![Vec::with_capacity(options.iters); queries.len()];
+                    let mut phases = [Duration::ZERO; 3];
+                    for _ in 0..options.iters {
+                        for (i, q) in queries.iter().enumerate() {
+                            let t = Instant::now();
+                            let r = searcher.search_with(&q.query, &search_options)?;
+                            latencies[i].push(t.elapsed());
+                            phases[0] += r.timings.analyse;
+                            phases[1] += r.timings.search;
+                            phases[2] += r.timings.fetch;
+                        }
+                    }
+                    Ok((latencies, phases))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("bench thread panicked"))
+            .collect()
+    });
+    let wall = started.elapsed();
+    let mut per_query: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
+    let mut phases = [Duration::ZERO; 3];
+    for result in results {
+        let (latencies, p) = result?;
+        for (all, mine) in per_query.iter_mut().zip(latencies) {
+            all.extend(mine);
+        }
+        for (a, b) in phases.iter_mut().zip(p) {
+            *a += b;
+        }
+    }
+    let mut all: Vec<Duration> = per_query.iter().flatten().copied().collect();
+    let searches = all.len().max(1) as f64;
+    let overall = Overall {
+        latency: Percentiles::of(&mut all),
+        qps: searches / wall.as_secs_f64().max(1e-9),
+    };
+    let queries = queries
+        .iter()
+        .zip(per_query.iter_mut())
+        .zip(hits)
+        .map(|((q, samples), hits)| QueryFigures {
+            query: q.query.clone(),
+            class: q.class.clone(),
+            hits,
+            latency: Percentiles::of(samples),
+        })
+        .collect();
+    let mean_us = |d: Duration| d.as_secs_f64() * 1e6 / searches;
+    Ok(BenchReport {
+        iters: options.iters,
+        threads,
+        overall,
+        queries,
+        phases_us: Phases {
+            analyse: mean_us(phases[0]),
+            search: mean_us(phases[1]),
+            fetch: mean_us(phases[2]),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let mut samples: Vec<Duration> = (1..=100).map(Duration::from_micros).collect();
+        let p = Percentiles::of(&mut samples);
+        assert_eq!(
+            (p.p50_us, p.p95_us, p.p99_us, p.max_us),
+            (50.0, 95.0, 99.0, 100.0)
+        );
+    }
+
+    #[test]
+    fn query_files() {
+        let q = parse_queries("# set\ncompound\t人口贩运\n劳工\n\n");
+        assert_eq!(
+            q,
+            [
+                BenchQuery::new("compound", "人口贩运"),
+                BenchQuery::new("query", "劳工")
+            ]
+        );
+        assert!(builtin_queries().len() >= 16);
+    }
+}
