@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use tantivy::indexer::IndexWriter;
-use tantivy::store::Compressor;
+use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{IndexReader, IndexSettings, ReloadPolicy, TantivyDocument};
 
 use crate::analysis;
@@ -182,8 +182,12 @@ impl IndexBuilder {
             source: Box::new(e),
         };
         let (schema, fields) = Fields::schema();
+        // zstd: Chinese text, three bytes a character in UTF-8, shrinks about twice as
+        // much as with lz4, and a 16 KB block still decompresses in microseconds.
         let settings = IndexSettings {
-            docstore_compression: Compressor::Lz4,
+            docstore_compression: Compressor::Zstd(ZstdCompressor {
+                compression_level: Some(3),
+            }),
             ..IndexSettings::default()
         };
         let index = tantivy::Index::builder()

@@ -3,7 +3,7 @@
 mod highlight;
 pub mod query;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -122,7 +122,10 @@ pub struct Searcher {
 struct Inner {
     reader: IndexReader,
     fields: Fields,
-    words: TextAnalyzer,
+    /// One query-side word analyzer for all searches: its in-place dictionary keeps the
+    /// jieba words it has looked up, so repeated vocabulary costs nothing the second time.
+    /// Held only while a query is compiled.
+    words: Mutex<TextAnalyzer>,
     grams: TextAnalyzer,
 }
 
@@ -139,7 +142,7 @@ impl Index {
             inner: Arc::new(Inner {
                 reader: self.reader.clone(),
                 fields: self.fields,
-                words: analysis::analyzer(),
+                words: Mutex::new(analysis::analyzer()),
                 grams: analysis::ngram_analyzer(),
             }),
         }
@@ -164,6 +167,29 @@ impl Searcher {
         self.search_with(query, &SearchOptions::with_limit(limit))
     }
 
+    fn compile(
+        &self,
+        parsed: &ParsedQuery,
+        grams: &mut TextAnalyzer,
+    ) -> Result<query::Compiled, QueryError> {
+        // A panic while compiling leaves the analyzer's dictionary cache consistent (words
+        // are only ever added whole), so a poisoned lock is safe to reuse.
+        let mut words = self
+            .inner
+            .words
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        query::compile(
+            parsed,
+            &mut query::Target {
+                words: &mut words,
+                grams,
+                words_field: self.inner.fields.body,
+                grams_field: self.inner.fields.grams,
+            },
+        )
+    }
+
     /// How `query` is analysed and the query tree it runs, without running it.
     ///
     /// ```
@@ -179,37 +205,17 @@ impl Searcher {
     /// ```
     pub fn explain(&self, query: &str) -> Result<Explanation> {
         let parsed = query::parse(query)?;
-        let mut words = self.inner.words.clone();
         let mut grams = self.inner.grams.clone();
-        let fields = &self.inner.fields;
-        let compiled = query::compile(
-            &parsed,
-            &mut query::Target {
-                words: &mut words,
-                grams: &mut grams,
-                words_field: fields.body,
-                grams_field: fields.grams,
-            },
-        )?;
-        Ok(compiled.explanation)
+        Ok(self.compile(&parsed, &mut grams)?.explanation)
     }
 
     /// Searches with the given options.
     pub fn search_with(&self, query: &str, options: &SearchOptions) -> Result<SearchResults> {
         let started = Instant::now();
         let parsed = query::parse(query)?;
-        let mut words = self.inner.words.clone();
         let mut grams = self.inner.grams.clone();
         let fields = &self.inner.fields;
-        let compiled = query::compile(
-            &parsed,
-            &mut query::Target {
-                words: &mut words,
-                grams: &mut grams,
-                words_field: fields.body,
-                grams_field: fields.grams,
-            },
-        )?;
+        let compiled = self.compile(&parsed, &mut grams)?;
         let analysed = Instant::now();
         let searcher = self.inner.reader.searcher();
         let limit = options.limit.max(1);
