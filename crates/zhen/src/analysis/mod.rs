@@ -152,6 +152,54 @@ pub fn register_bulk(manager: &TokenizerManager) {
     manager.register(NGRAM_ANALYZER_NAME, ngram_analyzer());
 }
 
+/// Calls `visit(position, start, end, term)` for every term [`ngram_analyzer()`] produces
+/// for `text` (same terms, positions and byte offsets into `text`), without building
+/// tokens: Han characters and bigrams are passed as slices of the folded text, and only
+/// words and numbers go through the stemmer. Highlighting uses it on every hit, where a
+/// token per character would dominate the cost of a search.
+pub(crate) fn for_each_gram_term(
+    folded: &mut Folded,
+    stemmer: &mut TextAnalyzer,
+    text: &str,
+    mut visit: impl FnMut(usize, usize, usize, &str),
+) {
+    folded.refill(text);
+    let folded = &*folded;
+    let mut position = 0usize;
+    let mut first = true;
+    segment::segment(
+        None,
+        segment::HanMode::Grams,
+        folded.text(),
+        |start, end, term, kind, advance| {
+            if advance && !first {
+                position += 1;
+            }
+            first = false;
+            let (from, to) = folded.original_range(start, end);
+            if kind == TokenKind::Han {
+                if term.len() < MAX_TOKEN_BYTES {
+                    visit(position, from, to, &term);
+                }
+                return;
+            }
+            let mut stream = stemmer.token_stream(&term);
+            while let Some(token) = stream.next() {
+                visit(position, from, to, &token.text);
+            }
+        },
+    );
+}
+
+/// Stems a whole string as one token, as [`analyzer()`] stems words: the filter chain of
+/// the analyzers after a tokenizer that passes its input through.
+pub(crate) fn word_stemmer() -> TextAnalyzer {
+    TextAnalyzer::builder(tantivy::tokenizer::RawTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
 /// A token as the analyzer produces it, with byte offsets into the analysed text.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
@@ -164,6 +212,17 @@ pub struct AnalyzedToken {
     pub end: usize,
     /// The token's position (0-based, counted in tokens).
     pub position: usize,
+}
+
+impl AnalyzedToken {
+    pub(crate) fn new(text: &str, start: usize, end: usize, position: usize) -> AnalyzedToken {
+        AnalyzedToken {
+            text: text.to_owned(),
+            start,
+            end,
+            position,
+        }
+    }
 }
 
 /// Runs `analyzer` over `text` and collects the tokens.
@@ -188,4 +247,40 @@ pub fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<AnalyzedToken> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn via_visitor(text: &str) -> Vec<AnalyzedToken> {
+        let mut out = Vec::new();
+        let mut folded = Folded::default();
+        for_each_gram_term(
+            &mut folded,
+            &mut word_stemmer(),
+            text,
+            |position, start, end, term| {
+                out.push(AnalyzedToken::new(term, start, end, position));
+            },
+        );
+        out
+    }
+
+    #[test]
+    fn the_gram_visitor_yields_what_the_ngram_analyzer_yields() {
+        let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
+        let long_word = "a".repeat(150);
+        let mut texts: Vec<&str> = shipped.split("\n\n").collect();
+        texts.extend([
+            "Human Trafficking commitments, 2022-2024 and 2 800万美元",
+            "國際勞工組織 第１５５７节 ＵＮＩＣＥＦ’s women's rights",
+            "e\u{301}té 2019冠状病毒病 ㈱ Ⅻ 😀",
+            &long_word,
+        ]);
+        let mut analyzer = ngram_analyzer();
+        for text in texts {
+            assert_eq!(via_visitor(text), analyze(&mut analyzer, text), "{text}");
+        }
+    }
 }

@@ -34,12 +34,13 @@ pub(crate) enum HanMode {
 /// `start..end` is the token's byte range in `text`, and `advance` is false for a token
 /// at the same position as the previous one.
 pub(crate) fn segment(
-    segmenter: &mut Segmenter,
+    segmenter: Option<&mut Segmenter>,
     mode: HanMode,
     text: &str,
     mut emit: impl FnMut(usize, usize, Cow<'_, str>, TokenKind, bool),
 ) {
     let bytes = text.as_bytes();
+    let mut segmenter = segmenter;
     let mut i = 0;
     while i < text.len() {
         let c = text[i..].chars().next().expect("i is on a char boundary");
@@ -54,6 +55,9 @@ pub(crate) fn segment(
                 let end = run_end(text, i, |c| classify(c) == CharClass::Han);
                 match mode {
                     HanMode::Words => {
+                        let segmenter = segmenter
+                            .as_deref_mut()
+                            .expect("word mode is always given a segmenter");
                         for (a, b) in segmenter.cut(&text[i..end]) {
                             let (start, word) = (i + a, &text[i + a..i + b]);
                             emit(start, i + b, Cow::Borrowed(word), TokenKind::Han, true);

@@ -124,7 +124,7 @@ impl Tokenizer for ZhenTokenizer {
         let tokens = &mut self.tokens;
         let mut position = 0usize;
         segment(
-            &mut self.segmenter,
+            Some(&mut self.segmenter),
             self.mode,
             folded.text(),
             |start, end, word, _kind, advance| {

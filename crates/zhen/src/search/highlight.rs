@@ -6,14 +6,14 @@
 //! (a third of the characters for Chinese), does not merge adjacent matches and cuts
 //! anywhere, where a reader of Chinese wants whole sentences.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
 use serde::{Serialize, Serializer};
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::query::{Pattern, Sequence};
-use crate::analysis::{analyze, AnalyzedToken};
+use crate::analysis::{AnalyzedToken, Folded};
 
 /// A highlighted byte range `[start, end)` of a text. Serialises as `[start, end]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -117,11 +117,37 @@ fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> 
 /// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
 /// hit costs one folding pass over its text, not a word segmentation.
 pub(crate) fn highlights(
-    grams_analyzer: &mut TextAnalyzer,
+    stemmer: &mut TextAnalyzer,
     text: &str,
     patterns: &[Pattern],
 ) -> Vec<Highlight> {
-    let tokens = analyze(grams_analyzer, text);
+    // Only the terms the patterns name are kept: a hit's text has hundreds of n-gram
+    // terms, the query a handful.
+    let mut needed: HashSet<&str> = HashSet::new();
+    for pattern in patterns {
+        needed.extend(pattern.sequence.iter().map(|(_, t)| t.as_str()));
+        for token in &pattern.tokens {
+            needed.insert(token.term.as_str());
+            for (_, t) in token.grams.iter().flatten() {
+                needed.insert(t.as_str());
+            }
+            for (_, part) in &token.parts {
+                needed.extend(part.iter().map(|(_, t)| t.as_str()));
+            }
+        }
+    }
+    let mut tokens: Vec<AnalyzedToken> = Vec::new();
+    let mut folded = Folded::default();
+    crate::analysis::for_each_gram_term(
+        &mut folded,
+        stemmer,
+        text,
+        |position, start, end, term| {
+            if needed.contains(term) {
+                tokens.push(AnalyzedToken::new(term, start, end, position));
+            }
+        },
+    );
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for pattern in patterns {
         let found = occurrences(&tokens, &pattern.sequence);

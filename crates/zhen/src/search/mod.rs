@@ -127,6 +127,7 @@ struct Inner {
     /// Held only while a query is compiled.
     words: Mutex<TextAnalyzer>,
     grams: TextAnalyzer,
+    stemmer: TextAnalyzer,
 }
 
 impl std::fmt::Debug for Searcher {
@@ -144,6 +145,7 @@ impl Index {
                 fields: self.fields,
                 words: Mutex::new(analysis::analyzer()),
                 grams: analysis::ngram_analyzer(),
+                stemmer: analysis::word_stemmer(),
             }),
         }
     }
@@ -216,6 +218,7 @@ impl Searcher {
         let mut grams = self.inner.grams.clone();
         let fields = &self.inner.fields;
         let compiled = self.compile(&parsed, &mut grams)?;
+        let mut stemmer = self.inner.stemmer.clone();
         let analysed = Instant::now();
         let searcher = self.inner.reader.searcher();
         let limit = options.limit.max(1);
@@ -228,7 +231,8 @@ impl Searcher {
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc: TantivyDocument = searcher.doc(address)?;
             let paragraph = fields.paragraph(&doc);
-            let highlights = highlight::highlights(&mut grams, &paragraph.text, &compiled.patterns);
+            let highlights =
+                highlight::highlights(&mut stemmer, &paragraph.text, &compiled.patterns);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             hits.push(Hit {
                 rank: rank + 1,
