@@ -60,7 +60,9 @@ impl Segmenter {
 /// ```
 #[derive(Clone)]
 pub struct ZhenTokenizer {
-    segmenter: Segmenter,
+    /// `None` for the n-gram variant, which needs no dictionary (and is cloned for every
+    /// search, so it must stay cheap to clone).
+    segmenter: Option<Segmenter>,
     mode: HanMode,
     folded: Folded,
     tokens: Vec<Token>,
@@ -85,7 +87,7 @@ impl ZhenTokenizer {
     /// is faster once its ~110 ms load is paid.
     pub fn new() -> ZhenTokenizer {
         ZhenTokenizer {
-            segmenter: Segmenter::Partial(Box::new(PartialJieba::new())),
+            segmenter: Some(Segmenter::Partial(Box::new(PartialJieba::new()))),
             mode: HanMode::Words,
             folded: Folded::default(),
             tokens: Vec::new(),
@@ -98,15 +100,17 @@ impl ZhenTokenizer {
     /// of bigrams, found whatever jieba makes of the text around it.
     pub fn ngrams() -> ZhenTokenizer {
         ZhenTokenizer {
+            segmenter: None,
             mode: HanMode::Grams,
-            ..ZhenTokenizer::new()
+            folded: Folded::default(),
+            tokens: Vec::new(),
         }
     }
 
     /// A tokenizer using the given jieba instance (for example one with a user dictionary).
     pub fn with_jieba(jieba: Arc<Jieba>) -> ZhenTokenizer {
         ZhenTokenizer {
-            segmenter: Segmenter::Full(jieba),
+            segmenter: Some(Segmenter::Full(jieba)),
             mode: HanMode::Words,
             folded: Folded::default(),
             tokens: Vec::new(),
@@ -124,7 +128,7 @@ impl Tokenizer for ZhenTokenizer {
         let tokens = &mut self.tokens;
         let mut position = 0usize;
         segment(
-            Some(&mut self.segmenter),
+            self.segmenter.as_mut(),
             self.mode,
             folded.text(),
             |start, end, word, _kind, advance| {
