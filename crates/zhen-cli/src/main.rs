@@ -349,18 +349,29 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
             stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         }
     };
-    let mut out = stdout.lock();
-    let written = if args.json {
-        serde_json::to_writer(&mut out, &results)
+    print(args.json, &results, |out| {
+        render::results(out, &results, color)
+    })
+}
+
+/// Writes `value` as one JSON object, or with `render` for a person, to stdout.
+fn print(
+    json: bool,
+    value: &impl serde::Serialize,
+    render: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    let written = if json {
+        serde_json::to_writer(&mut out, value)
             .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out))
     } else {
-        render::results(&mut out, &results, color)
+        render(&mut out)
     };
     match written {
         // A closed pipe (`zhen search … | head`) is not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write the results to stdout"),
+        other => other.context("cannot write to stdout"),
     }
 }
 
@@ -369,18 +380,7 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
     let location = IndexLocation::resolve(args.index);
     let index = open_or_build(&location)?;
     let report = zhen::eval::evaluate(&index.searcher(), &judgements)?;
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer(&mut out, &report)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
-    } else {
-        render::eval(&mut out, &report)
-    };
-    match written {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write the report to stdout"),
-    }
+    print(args.json, &report, |out| render::eval(out, &report))
 }
 
 /// `zhen bench --json`'s object.
@@ -420,18 +420,9 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
         cold_ms,
         report: &report,
     };
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer(&mut out, &output)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
-    } else {
-        render::bench(&mut out, &output.index, output.docs, cold_ms, &report)
-    };
-    match written {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("cannot write the report to stdout"),
-    }
+    print(args.json, &output, |out| {
+        render::bench(out, &output.index, output.docs, cold_ms, &report)
+    })
 }
 
 /// Median wall time of whole `zhen search QUERY --json` processes, after one unmeasured

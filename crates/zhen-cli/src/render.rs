@@ -98,14 +98,7 @@ fn snippet(snippet: &Snippet, color: bool) -> String {
 
 /// Writes an evaluation report as a table: one row per query, then the means.
 pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result<()> {
-    let width = report
-        .queries
-        .iter()
-        .map(|q| display_width(&q.query))
-        .max()
-        .unwrap_or(5)
-        .max(5);
-    let pad = |s: &str| format!("{s}{}", " ".repeat(width - display_width(s)));
+    let pad = padder(report.queries.iter().map(|q| q.query.as_str()));
     writeln!(out, "{}  nDCG@10  R@10  ranked (judged)", pad("query"))?;
     for q in &report.queries {
         let ranked: Vec<String> = q
@@ -129,7 +122,7 @@ pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result
             ranked.join(" ")
         )?;
     }
-    writeln!(out, "{}", "-".repeat(width + 15))?;
+    writeln!(out, "{}", "-".repeat(display_width(&pad("")) + 15))?;
     writeln!(
         out,
         "{}  {:7.3}  {:4.2}  ({} queries; n*g = judged paragraph n with grade g)",
@@ -138,6 +131,13 @@ pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result
         report.mean_recall_at_10,
         report.queries.len()
     )
+}
+
+/// A function that pads a string to the display width of the widest of `column` (at
+/// least 5, the width of the header `query`).
+fn padder<'a>(column: impl Iterator<Item = &'a str>) -> impl Fn(&str) -> String {
+    let width = column.map(display_width).max().unwrap_or(0).max(5);
+    move |s: &str| format!("{s}{}", " ".repeat(width.saturating_sub(display_width(s))))
 }
 
 /// Terminal columns of a string: CJK and full-width characters take two.
@@ -169,14 +169,7 @@ pub fn bench(
         "index {index}: {docs} paragraphs; {} measured passes x {} thread(s); latencies in µs",
         report.iters, report.threads
     )?;
-    let width = report
-        .queries
-        .iter()
-        .map(|q| display_width(&q.query))
-        .max()
-        .unwrap_or(5)
-        .max(5);
-    let pad = |s: &str| format!("{s}{}", " ".repeat(width.saturating_sub(display_width(s))));
+    let pad = padder(report.queries.iter().map(|q| q.query.as_str()));
     writeln!(
         out,
         "{:<16} {}  {:>8} {:>9} {:>9} {:>9} {:>9}",
