@@ -506,26 +506,31 @@ impl Compiler<'_, '_> {
         let Some(grams) = &pattern.grams else {
             return word;
         };
+        // Every paragraph where the word stands as a word also has its characters as a
+        // substring, and every paragraph with the substring has each compound part as a
+        // substring: so the widest of these conditions alone decides what matches, and
+        // the narrower ones only add score. Expressed as required + optional clauses,
+        // tantivy walks one posting list and seeks in the others, instead of merging
+        // unions of them (several times faster on frequent words).
         let substring = boost(self.sequence(true, grams, 0), GRAM_WEIGHT);
-        let mut alternatives = vec![(Occur::Should, word), (Occur::Should, substring)];
-        if !pattern.parts.is_empty() {
-            let all_parts = pattern
-                .parts
-                .iter()
-                .map(|(part, part_grams)| {
-                    let either = boolean(vec![
-                        (Occur::Should, self.term(false, part)),
-                        (
-                            Occur::Should,
-                            boost(self.sequence(true, part_grams, 0), GRAM_WEIGHT),
-                        ),
-                    ]);
-                    (Occur::Must, either)
-                })
-                .collect();
-            alternatives.push((Occur::Should, boost(boolean(all_parts), PARTS_WEIGHT)));
+        if pattern.parts.is_empty() {
+            return boolean(vec![(Occur::Must, substring), (Occur::Should, word)]);
         }
-        boolean(alternatives)
+        let mut parts_as_substrings = Vec::new();
+        let mut parts_as_words = Vec::new();
+        for (part, part_grams) in &pattern.parts {
+            parts_as_substrings.push((Occur::Must, self.sequence(true, part_grams, 0)));
+            parts_as_words.push((Occur::Should, self.term(false, part)));
+        }
+        boolean(vec![
+            (
+                Occur::Must,
+                boost(boolean(parts_as_substrings), PARTS_WEIGHT * GRAM_WEIGHT),
+            ),
+            (Occur::Should, word),
+            (Occur::Should, substring),
+            (Occur::Should, boost(boolean(parts_as_words), PARTS_WEIGHT)),
+        ])
     }
 
     /// An unquoted clause: every word required (as a word or a substring); the words in
