@@ -27,6 +27,19 @@ fn built_index() -> tempfile::TempDir {
     dir
 }
 
+/// Runs `cmd`, checks it exits with `code` and prints nothing on stdout, and returns its
+/// stderr.
+fn fails_with(code: i32, cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(code));
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn search_json(index: &Path, query: &[&str]) -> Value {
     let out = zhen()
         .arg("search")
@@ -167,13 +180,12 @@ fn usage_errors_exit_2() {
 #[test]
 fn missing_index_exits_1_and_says_how_to_build_it() {
     let dir = tempfile::tempdir().unwrap();
-    let out = zhen()
-        .args(["search", "人口贩运", "--index"])
-        .arg(dir.path().join("nothing-here"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = fails_with(
+        1,
+        zhen()
+            .args(["search", "人口贩运", "--index"])
+            .arg(dir.path().join("nothing-here")),
+    );
     assert!(
         stderr.contains("no zhen index at") && stderr.contains("zhen index"),
         "{stderr}"
@@ -186,13 +198,7 @@ fn corrupt_index_exits_1_and_says_how_to_rebuild() {
     let idx = dir.path().join("idx");
     let generation = std::fs::read_to_string(idx.join("CURRENT")).unwrap();
     std::fs::remove_file(idx.join(generation.trim()).join("meta.json")).unwrap();
-    let out = zhen()
-        .args(["search", "人口贩运", "--index"])
-        .arg(&idx)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = fails_with(1, zhen().args(["search", "人口贩运", "--index"]).arg(&idx));
     assert!(
         stderr.contains("damaged") && stderr.contains("rebuild"),
         "{stderr}"
@@ -205,14 +211,8 @@ fn unreadable_source_fails_the_build_and_keeps_the_old_index() {
     let idx = dir.path().join("idx");
     let bad = dir.path().join("bad.txt");
     std::fs::write(&bad, [0u8, 159, 146, 150, 0, 1]).unwrap();
-    let out = zhen()
-        .args(["index", "--index"])
-        .arg(&idx)
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.txt"));
+    let stderr = fails_with(1, zhen().args(["index", "--index"]).arg(&idx).arg(&bad));
+    assert!(stderr.contains("bad.txt"), "{stderr}");
     let v = search_json(&idx, &["人口贩运"]);
     assert_eq!(v["total_hits"].as_u64(), Some(3));
 }
@@ -350,15 +350,14 @@ fn eval_reports_the_bad_line_of_a_qrels_file() {
     let dir = built_index();
     let qrels = dir.path().join("bad.tsv");
     std::fs::write(&qrels, "人口贩运\t18:2\n劳工\t17-2\n").unwrap();
-    let out = zhen()
-        .arg("eval")
-        .arg(&qrels)
-        .arg("--index")
-        .arg(dir.path().join("idx"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = fails_with(
+        1,
+        zhen()
+            .arg("eval")
+            .arg(&qrels)
+            .arg("--index")
+            .arg(dir.path().join("idx")),
+    );
     assert!(
         stderr.contains("bad.tsv:2:") && stderr.contains("number:grade"),
         "{stderr}"
@@ -457,14 +456,13 @@ fn a_broken_json_line_names_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken.jsonl");
     std::fs::write(&file, "{\"text\": \"好\"}\n{\"text\": \n").unwrap();
-    let out = zhen()
-        .args(["index", "--index"])
-        .arg(dir.path().join("idx"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = fails_with(
+        1,
+        zhen()
+            .args(["index", "--index"])
+            .arg(dir.path().join("idx"))
+            .arg(&file),
+    );
     assert!(
         stderr.contains("broken.jsonl") && stderr.contains("line 2"),
         "{stderr}"
