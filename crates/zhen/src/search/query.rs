@@ -500,9 +500,8 @@ impl Compiler<'_, '_> {
     /// One word token of an unquoted clause: the word itself; or (for Han) the same
     /// characters inside a longer word; or, for a compound, all of its parts wherever they
     /// stand (`宗教自由` → `宗教` and `自由`) — each alternative weighted below the last.
-    fn word(&mut self, token: &AnalyzedToken) -> Built {
-        let word = self.term(false, &token.text);
-        let pattern = self.token_pattern(&token.text);
+    fn word(&mut self, pattern: &TokenPattern) -> Built {
+        let word = self.term(false, &pattern.term);
         let Some(grams) = &pattern.grams else {
             return word;
         };
@@ -535,12 +534,12 @@ impl Compiler<'_, '_> {
 
     /// An unquoted clause: every word required (as a word or a substring); the words in
     /// sequence, and the clause's exact characters, score extra.
-    fn words_clause(&mut self, a: &Analysed) -> Built {
+    fn words_clause(&mut self, a: &Analysed, tokens: &[TokenPattern]) -> Built {
         let seq = word_sequence(&a.words);
-        let all_optional = a.words.iter().all(|t| is_optional(&t.text));
+        let all_optional = tokens.iter().all(|t| is_optional(&t.term));
         let mut clauses = Vec::new();
-        for token in &a.words {
-            let occur = if !all_optional && is_optional(&token.text) {
+        for token in tokens {
+            let occur = if !all_optional && is_optional(&token.term) {
                 Occur::Should
             } else {
                 Occur::Must
@@ -669,10 +668,13 @@ pub(crate) fn compile(
                 continue;
             };
             analysis.push(describe(clause, role, Some(&a)));
+            // Computed once: the query tree and the highlights both need them.
+            let tokens: Vec<TokenPattern> =
+                a.words.iter().map(|t| c.token_pattern(&t.text)).collect();
             let built = if is_phrase {
                 c.phrase_clause(&a)
             } else {
-                c.words_clause(&a)
+                c.words_clause(&a, &tokens)
             };
             alternatives.push((Occur::Should, built));
             if group.len() == 1 && !is_phrase {
@@ -680,7 +682,6 @@ pub(crate) fn compile(
                 plain_texts.push(clause.text());
                 plain_groups += 1;
             }
-            let tokens = a.words.iter().map(|t| c.token_pattern(&t.text)).collect();
             patterns.push(Pattern {
                 sequence: a.grams.clone().unwrap_or_else(|| word_sequence(&a.words)),
                 tokens,
