@@ -13,7 +13,9 @@
 //! is killed at any point leaves `CURRENT` naming the previous, complete generation: the
 //! old index keeps answering exactly as before.
 
+mod lock;
 mod schema;
+mod skip;
 
 use std::collections::HashSet;
 use std::fs;
@@ -31,6 +33,7 @@ use crate::document::{self, Paragraph};
 use crate::error::{Error, Result};
 use crate::source::{self, SourceEncoding};
 
+pub use lock::{lock_holder, wait_for_builder};
 pub(crate) use schema::Fields;
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
@@ -132,7 +135,9 @@ pub struct IndexBuilder {
     meta: IndexMeta,
     doc_ids: HashSet<String>,
     progress: Option<ProgressFn>,
+    skip_records: Option<skip::SkipFn>,
     started: Instant,
+    _lock: lock::WriterLock,
 }
 
 impl std::fmt::Debug for IndexBuilder {
@@ -149,7 +154,8 @@ impl IndexBuilder {
     ///
     /// `dir` may be missing (it is created), empty, or an existing zhen index (which keeps
     /// answering until the commit). Any other existing directory is refused with
-    /// [`Error::NotAnIndex`] rather than overwritten.
+    /// [`Error::NotAnIndex`] rather than overwritten. While the builder lives it holds the
+    /// directory's lock: a second builder fails with [`Error::Locked`], naming this process.
     pub fn create(dir: impl AsRef<Path>) -> Result<IndexBuilder> {
         let dir = dir.as_ref().to_path_buf();
         let write_err = |e: std::io::Error| Error::Write {
@@ -165,6 +171,8 @@ impl IndexBuilder {
         } else {
             fs::create_dir_all(&dir).map_err(write_err)?;
         }
+        let lock = lock::WriterLock::acquire(&dir)?;
+        lock::remove_leftovers(&dir, CURRENT, TMP_PREFIX, GEN_PREFIX);
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
@@ -217,7 +225,9 @@ impl IndexBuilder {
             },
             doc_ids: HashSet::new(),
             progress: None,
+            skip_records: None,
             started: Instant::now(),
+            _lock: lock,
         })
     }
 
@@ -249,6 +259,7 @@ impl IndexBuilder {
         let source = source::read(path)?;
         let id = doc_id(path);
         let paragraphs = document::parse(&id, &source.text);
+        skip::ensure_some_text(path, paragraphs.len() as u64, Some(&source.text))?;
         self.add_document(
             &id,
             &paragraphs,
@@ -309,7 +320,13 @@ impl IndexBuilder {
         let stem = doc_id(path);
         let mut count = 0u64;
         while let Some(record) = records.next() {
-            let record = record?;
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => {
+                    self.bad_record(e)?;
+                    continue;
+                }
+            };
             let id = record
                 .id
                 .clone()
@@ -336,6 +353,7 @@ impl IndexBuilder {
                 self.report(path, records.bytes_read(), records.size());
             }
         }
+        skip::ensure_some_text(path, count, None)?;
         self.report(path, records.size(), records.size());
         self.meta.sources.push(SourceInfo {
             source: path.display().to_string(),
@@ -348,12 +366,16 @@ impl IndexBuilder {
 
     fn write(&mut self, paragraph: &Paragraph) -> Result<()> {
         let writer = self.writer.as_ref().expect("writer lives until commit");
-        let doc: TantivyDocument = self.fields.document(paragraph);
-        writer.add_document(doc).map_err(|e| Error::Write {
-            path: self.dir.clone(),
-            source: Box::new(e),
-        })?;
-        self.meta.paragraphs += 1;
+        // An over-long paragraph (a file without blank lines) goes in as parts, so memory
+        // stays bounded per part.
+        for part in document::parts(paragraph) {
+            let doc: TantivyDocument = self.fields.document(&part);
+            writer.add_document(doc).map_err(|e| Error::Write {
+                path: self.dir.clone(),
+                source: Box::new(e),
+            })?;
+            self.meta.paragraphs += 1;
+        }
         Ok(())
     }
 
@@ -438,7 +460,25 @@ impl Index {
     /// it was built with another format, and [`Error::IndexCorrupt`] when its files are
     /// damaged.
     pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
-        let dir = dir.as_ref().to_path_buf();
+        let dir = dir.as_ref();
+        let mut attempts = 0;
+        loop {
+            let pointer = fs::read_to_string(dir.join(CURRENT)).ok();
+            match Index::open_generation(dir) {
+                // A build swapped in a new generation and removed the one just named
+                // between the reads: open the new one.
+                Err(Error::IndexCorrupt { .. })
+                    if attempts < 3 && fs::read_to_string(dir.join(CURRENT)).ok() != pointer =>
+                {
+                    attempts += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn open_generation(dir: &Path) -> Result<Index> {
+        let dir = dir.to_path_buf();
         let corrupt = |reason: String| Error::IndexCorrupt {
             path: dir.clone(),
             reason,
@@ -531,25 +571,37 @@ fn doc_id(path: &Path) -> String {
 /// directory every `.txt`, `.jsonl`, `.ndjson` (optionally `.gz`) file below it, sorted by
 /// path, skipping hidden entries and zhen index directories (including `index_dir`).
 pub fn source_files(path: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
+    let (files, mut unreadable) = list_sources(path, index_dir)?;
+    match unreadable.is_empty() {
+        true => Ok(files),
+        false => Err(unreadable.swap_remove(0)),
+    }
+}
+
+/// [`source_files`] for a build that skips what it cannot read: the files found, and an
+/// error for each entry below `path` that could not be listed (an unreadable
+/// subdirectory, say). Fails only when `path` itself cannot be read or holds no document.
+pub fn list_sources(path: &Path, index_dir: &Path) -> Result<(Vec<PathBuf>, Vec<Error>)> {
     let metadata = fs::metadata(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
     if !metadata.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
+        return Ok((vec![path.to_path_buf()], Vec::new()));
     }
-    let files = text_files_under(path, index_dir)?;
-    if files.is_empty() {
+    let mut unreadable = Vec::new();
+    let files = text_files_under(path, index_dir, &mut unreadable);
+    if files.is_empty() && unreadable.is_empty() {
         return Err(Error::Source {
             path: path.to_path_buf(),
             reason: "no .txt or .jsonl documents in this directory; pass the files to index"
                 .to_owned(),
         });
     }
-    Ok(files)
+    Ok((files, unreadable))
 }
 
-fn text_files_under(root: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
+fn text_files_under(root: &Path, index_dir: &Path, unreadable: &mut Vec<Error>) -> Vec<PathBuf> {
     let index_dir = fs::canonicalize(index_dir).ok();
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(root)
@@ -565,12 +617,18 @@ fn text_files_under(root: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
             !hidden && !is_index
         });
     for entry in walker {
-        let entry = entry.map_err(|e| Error::Read {
-            path: e.path().unwrap_or(root).to_path_buf(),
-            source: e
-                .into_io_error()
-                .unwrap_or_else(|| std::io::Error::other("directory loop")),
-        })?;
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                unreadable.push(Error::Read {
+                    path: e.path().unwrap_or(root).to_path_buf(),
+                    source: e
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("directory loop")),
+                });
+                continue;
+            }
+        };
         let is_txt = entry
             .path()
             .extension()
@@ -579,7 +637,7 @@ fn text_files_under(root: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
             files.push(entry.into_path());
         }
     }
-    Ok(files)
+    files
 }
 
 /// A directory holding only what an interrupted zhen build leaves behind.
@@ -590,6 +648,7 @@ fn only_zhen_leftovers(dir: &Path) -> bool {
             name.starts_with(TMP_PREFIX)
                 || name.starts_with(GEN_PREFIX)
                 || name.starts_with(CURRENT)
+                || name == lock::LOCK
         })
     })
 }
