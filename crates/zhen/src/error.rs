@@ -127,6 +127,9 @@ pub enum Error {
     },
 
     /// An error inside tantivy while searching.
-    #[error("search failed in the index engine: {0}")]
+    #[error(
+        "search failed in the index engine ({0}); if the index files were damaged since it \
+         was opened, rebuild it with `zhen index`"
+    )]
     Engine(#[from] tantivy::TantivyError),
 }

