@@ -591,3 +591,125 @@ fn a_second_build_fails_naming_the_first_and_searches_go_on_during_a_build() {
     eprintln!("searches during the build: {as_old} old answers, {as_new} new");
     assert!(as_old >= 4, "{as_old}");
 }
+
+fn leftovers(idx: &Path) -> Vec<String> {
+    std::fs::read_dir(idx)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tmp") || n.starts_with("CURRENT."))
+        .collect()
+}
+
+/// Fails a rebuild of `idx` by a write error and checks what is left: the message says
+/// why, the old index answers exactly as before, the half-written generation is gone.
+fn assert_write_failure_is_harmless(idx: &Path, rebuild: &mut std::process::Command, why: &str) {
+    let old: Vec<_> = QUERIES.iter().map(|q| answer(idx, q)).collect();
+    let r = run(rebuild);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains(why), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("writing the index at") && r.stderr.contains("unchanged"),
+        "{}",
+        r.stderr
+    );
+    let now: Vec<_> = QUERIES.iter().map(|q| answer(idx, q)).collect();
+    assert_eq!(now, old);
+    assert_eq!(leftovers(idx), Vec::<String>::new());
+}
+
+/// Unmounts a tmpfs when the test ends, however it ends.
+struct Mount(PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_write_error_or_full_disk_during_a_build_leaves_the_old_index_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = reports_corpus(dir.path(), 1500);
+
+    // A file size limit (RLIMIT_FSIZE, with SIGXFSZ ignored so writes fail with EFBIG):
+    // works without privileges.
+    let idx = dir.path().join("idx");
+    build_index(&idx, &[&shipped()]);
+    let mut limited = std::process::Command::new("sh");
+    limited
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 256; exec \"$0\" index --index \"$1\" \"$2\"")
+        .arg(exe())
+        .arg(&idx)
+        .arg(&corpus);
+    assert_write_failure_is_harmless(&idx, &mut limited, "File too large");
+
+    // A real full disk: a 1 MB tmpfs, where this process may mount one (root).
+    let tiny = dir.path().join("tiny");
+    std::fs::create_dir(&tiny).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+        .arg(&tiny)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped the tmpfs half: cannot mount a tmpfs here (not root?)");
+        return;
+    }
+    let _mount = Mount(tiny.clone());
+    let idx = tiny.join("idx");
+    build_index(&idx, &[&shipped()]);
+    assert_write_failure_is_harmless(
+        &idx,
+        &mut index_cmd(&idx, &[&corpus]),
+        "No space left on device",
+    );
+}
+
+/// A damaged file of the live index: `zhen search` says so, names the file and how to
+/// rebuild (exit 1); the rebuild it suggests works.
+#[test]
+fn a_damaged_index_is_reported_by_search_and_a_rebuild_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_index(&idx, &[&shipped()]);
+    let before = search_json(&idx, "人口贩运");
+    let generation = idx.join(std::fs::read_to_string(idx.join("CURRENT")).unwrap().trim());
+    for ext in ["store", "term", "idx"] {
+        let file = std::fs::read_dir(&generation)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == ext))
+            .unwrap();
+        let original = std::fs::read(&file).unwrap();
+        let mut bytes = original.clone();
+        let at = bytes.len() / 3;
+        bytes[at] ^= 0x01;
+        std::fs::write(&file, &bytes).unwrap();
+        let r = run(std::process::Command::new(exe())
+            .args(["search", "人口贩运", "--index"])
+            .arg(&idx));
+        assert_eq!(r.code, Some(1), "{ext}: {}", r.stderr);
+        assert!(r.stdout.is_empty());
+        assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+        assert!(
+            r.stderr.contains("is damaged")
+                && r.stderr
+                    .contains(&format!(".{ext} does not hold what was written"))
+                && r.stderr.contains("rebuild it with `zhen index --index"),
+            "{}",
+            r.stderr
+        );
+        std::fs::write(&file, &original).unwrap();
+    }
+    // Damaged for good: rebuilding over it recovers.
+    let store = std::fs::read_dir(&generation)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "store"))
+        .unwrap();
+    std::fs::write(&store, b"garbage").unwrap();
+    build_index(&idx, &[&shipped()]);
+    assert_eq!(search_json(&idx, "人口贩运")["hits"], before["hits"]);
+}

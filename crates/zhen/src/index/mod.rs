@@ -429,11 +429,11 @@ impl IndexBuilder {
 
 impl Drop for IndexBuilder {
     fn drop(&mut self) {
-        if let Some(writer) = self.writer.take() {
-            // Not committed: discard the half-built generation.
-            drop(writer);
-            let _ = fs::remove_dir_all(&self.tmp);
-        }
+        // Not committed, or the commit failed (a full disk, say): discard the half-built
+        // generation now, to give the space back. After a successful commit it was renamed
+        // and there is nothing here to remove.
+        drop(self.writer.take());
+        let _ = fs::remove_dir_all(&self.tmp);
     }
 }
 
