@@ -12,10 +12,16 @@
 //!    not phrase by phrase);
 //! 3. lower-casing.
 
-use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 include!(concat!(env!("OUT_DIR"), "/t2s.rs"));
+
+/// Whether `c` belongs to the cluster of the character before it: a combining mark, or a
+/// half-width katakana sound mark (`ﾞ`, `ﾟ`), which NFKC turns into a combining one —
+/// folded alone, `ﾊﾟ` would give `ハ` + U+309A, which folds again to `パ`.
+fn joins_cluster(c: char) -> bool {
+    unicode_normalization::char::is_combining_mark(c) || matches!(c, '\u{FF9E}' | '\u{FF9F}')
+}
 
 /// Maps a traditional Han character to its simplified form; any other character is returned
 /// unchanged.
@@ -75,7 +81,7 @@ impl Folded {
             // Fast path for the common characters that folding leaves alone or changes only
             // trivially: ASCII and the main block of unified ideographs (which NFKC never
             // changes; only traditional->simplified applies).
-            let next_is_mark = chars.peek().is_some_and(|&(_, n)| is_combining_mark(n));
+            let next_is_mark = chars.peek().is_some_and(|&(_, n)| joins_cluster(n));
             if !next_is_mark {
                 let end = start + c.len_utf8();
                 if c.is_ascii() {
@@ -91,7 +97,7 @@ impl Folded {
             cluster.push(c);
             let mut end = start + c.len_utf8();
             while let Some(&(i, m)) = chars.peek() {
-                if !is_combining_mark(m) {
+                if !joins_cluster(m) {
                     break;
                 }
                 cluster.push(m);
