@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn shipped() -> PathBuf {
@@ -18,12 +17,6 @@ fn shipped() -> PathBuf {
 
 fn exe() -> PathBuf {
     assert_cmd::cargo::cargo_bin("zhen")
-}
-
-fn zhen() -> Command {
-    let mut cmd = Command::new(exe());
-    cmd.env_remove("ZHEN_INDEX").env_remove("NO_COLOR");
-    cmd
 }
 
 fn is_root() -> bool {
@@ -204,7 +197,11 @@ fn a_directory_of_good_and_bad_files_indexes_the_good_and_names_the_bad() {
     let idx = dir.path().join("idx");
     std::fs::create_dir(&idx).unwrap();
     open_up(dir.path());
-    std::fs::set_permissions(docs.join("secret.txt"), std::fs::Permissions::from_mode(0)).unwrap();
+    std::fs::set_permissions(
+        docs.join("secret.txt"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
 
     let r = run(unprivileged(&mut index_cmd(&idx, &[&docs])));
     assert_eq!(r.code, Some(3), "{}", r.stderr);
@@ -582,7 +579,7 @@ fn a_second_build_fails_naming_the_first_and_searches_go_on_during_a_build() {
     for (q, hits) in &seen {
         if *hits == old[*q] {
             as_old += 1;
-        } else if same_hits(&[hits.clone()], &[new[*q].clone()]) {
+        } else if same_hits(std::slice::from_ref(hits), std::slice::from_ref(&new[*q])) {
             as_new += 1;
         } else {
             panic!("{}: answered neither as before nor as rebuilt", QUERIES[*q]);
