@@ -37,12 +37,45 @@ pub(crate) fn classify(c: char) -> CharClass {
         };
     }
     if is_han(c) {
-        CharClass::Han
-    } else if c.is_numeric() {
+        return CharClass::Han;
+    }
+    classify_other(c)
+}
+
+/// `classify` for a character that is neither ASCII nor Han.
+fn classify_other(c: char) -> CharClass {
+    // The punctuation of Chinese text (、。《》「」“” …) is common and would otherwise
+    // take the slow paths of the Unicode property tables below.
+    if matches!(c as u32, 0x2010..=0x2027 | 0x2030..=0x205E | 0x3001..=0x3004 | 0x3008..=0x3020) {
+        return CharClass::Other;
+    }
+    if c.is_numeric() {
         CharClass::Digit
     } else if c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c) {
         CharClass::Letter
     } else {
         CharClass::Other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_punctuation_shortcut_agrees_with_the_unicode_tables() {
+        for cp in (0x2010..=0x205E).chain(0x3001..=0x3020) {
+            let c = char::from_u32(cp).unwrap();
+            let slow = if c.is_numeric() {
+                CharClass::Digit
+            } else if c.is_alphabetic() || unicode_normalization::char::is_combining_mark(c) {
+                CharClass::Letter
+            } else {
+                CharClass::Other
+            };
+            if !is_han(c) {
+                assert_eq!(classify(c), slow, "U+{cp:04X}");
+            }
+        }
     }
 }

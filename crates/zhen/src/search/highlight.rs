@@ -80,25 +80,23 @@ impl Serialize for Snippet {
     }
 }
 
-/// The byte ranges where every term of `seq` occurs at its relative position.
+/// The byte ranges where every term of `seq` occurs at its relative position; `tokens`
+/// are in position order.
 fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> {
     let Some((_, first_term)) = seq.first() else {
         return Vec::new();
     };
-    let max_position = tokens.iter().map(|t| t.position).max().unwrap_or(0);
-    let mut at: Vec<Vec<usize>> = vec![Vec::new(); max_position + 1];
-    for (i, t) in tokens.iter().enumerate() {
-        at[t.position].push(i);
-    }
     let mut out = Vec::new();
     for t in tokens.iter().filter(|t| &t.text == first_term) {
         let mut range = (t.start, t.end);
         let all = seq.iter().all(|(offset, term)| {
-            at.get(t.position + offset)
-                .and_then(|ids| ids.iter().map(|&i| &tokens[i]).find(|u| &u.text == term))
-                .map(|u| {
-                    range = (range.0.min(u.start), range.1.max(u.end));
-                })
+            let position = t.position + offset;
+            let from = tokens.partition_point(|u| u.position < position);
+            tokens[from..]
+                .iter()
+                .take_while(|u| u.position == position)
+                .find(|u| &u.text == term)
+                .map(|u| range = (range.0.min(u.start), range.1.max(u.end)))
                 .is_some()
         });
         if all {
@@ -108,49 +106,83 @@ fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> 
     out
 }
 
-/// The ranges of `text` that match the query's clauses, merged where matches touch or are
-/// separated only by white space (`【人口贩运】`, not `【人口】【贩运】`).
-///
-/// Per clause, the most specific evidence present wins: the clause as a contiguous
-/// sequence; else, for unquoted clauses, each of its words where it stands, else that
-/// word's compound parts. Matching runs on the n-gram analyzer's terms (characters and
-/// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
-/// hit costs one folding pass over its text, not a word segmentation.
-pub(crate) fn highlights(
-    stemmer: &mut TextAnalyzer,
-    text: &str,
-    patterns: &[Pattern],
-) -> Vec<Highlight> {
-    // Only the terms the patterns name are kept: a hit's text has hundreds of n-gram
-    // terms, the query a handful.
-    let mut needed: HashSet<&str> = HashSet::new();
-    for pattern in patterns {
-        needed.extend(pattern.sequence.iter().map(|(_, t)| t.as_str()));
-        for token in &pattern.tokens {
-            needed.insert(token.term.as_str());
-            for (_, t) in token.grams.iter().flatten() {
-                needed.insert(t.as_str());
-            }
-            for (_, part) in &token.parts {
-                needed.extend(part.iter().map(|(_, t)| t.as_str()));
+/// Finds the highlights of one query in its hits' texts: the query's terms are gathered
+/// once, and the folding buffers are reused from hit to hit.
+pub(crate) struct Highlighter<'p> {
+    patterns: &'p [Pattern],
+    /// Only the terms the patterns name are kept: a hit's text has hundreds of n-gram
+    /// terms, the query a handful.
+    needed: HashSet<&'p str>,
+    /// Most of a hit's characters start no query term: checking this short list first
+    /// spares hashing them.
+    first_chars: Vec<char>,
+    stemmer: TextAnalyzer,
+    folded: Folded,
+    tokens: Vec<AnalyzedToken>,
+}
+
+impl<'p> Highlighter<'p> {
+    pub(crate) fn new(patterns: &'p [Pattern], stemmer: TextAnalyzer) -> Highlighter<'p> {
+        let mut needed: HashSet<&str> = HashSet::new();
+        for pattern in patterns {
+            needed.extend(pattern.sequence.iter().map(|(_, t)| t.as_str()));
+            for token in &pattern.tokens {
+                needed.insert(token.term.as_str());
+                for (_, t) in token.grams.iter().flatten() {
+                    needed.insert(t.as_str());
+                }
+                for (_, part) in &token.parts {
+                    needed.extend(part.iter().map(|(_, t)| t.as_str()));
+                }
             }
         }
+        let mut first_chars: Vec<char> = needed.iter().filter_map(|t| t.chars().next()).collect();
+        first_chars.sort_unstable();
+        first_chars.dedup();
+        Highlighter {
+            patterns,
+            needed,
+            first_chars,
+            stemmer,
+            folded: Folded::default(),
+            tokens: Vec::new(),
+        }
     }
-    let mut tokens: Vec<AnalyzedToken> = Vec::new();
-    let mut folded = Folded::default();
-    crate::analysis::for_each_gram_term(
-        &mut folded,
-        stemmer,
-        text,
-        |position, start, end, term| {
-            if needed.contains(term) {
+
+    /// The ranges of `text` that match the query's clauses, merged where matches touch or are
+    /// separated only by white space (`【人口贩运】`, not `【人口】【贩运】`).
+    ///
+    /// Per clause, the most specific evidence present wins: the clause as a contiguous
+    /// sequence; else, for unquoted clauses, each of its words where it stands, else that
+    /// word's compound parts. Matching runs on the n-gram analyzer's terms (characters and
+    /// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
+    /// hit costs one folding pass over its text, not a word segmentation.
+    pub(crate) fn highlights(&mut self, text: &str) -> Vec<Highlight> {
+        let Highlighter {
+            patterns,
+            needed,
+            first_chars,
+            stemmer,
+            folded,
+            tokens,
+        } = self;
+        tokens.clear();
+        crate::analysis::for_each_gram_term(folded, stemmer, text, |position, start, end, term| {
+            let first = term.chars().next();
+            if first.is_some_and(|c| first_chars.contains(&c)) && needed.contains(term) {
                 tokens.push(AnalyzedToken::new(term, start, end, position));
             }
-        },
-    );
+        });
+        merge(text, highlight_ranges(tokens, patterns))
+    }
+}
+
+/// The byte ranges the patterns' most specific evidence covers (see
+/// [`Highlighter::highlights`]).
+fn highlight_ranges(tokens: &[AnalyzedToken], patterns: &[Pattern]) -> Vec<(usize, usize)> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for pattern in patterns {
-        let found = occurrences(&tokens, &pattern.sequence);
+        let found = occurrences(tokens, &pattern.sequence);
         if !found.is_empty() {
             ranges.extend(found);
             continue;
@@ -159,16 +191,21 @@ pub(crate) fn highlights(
             continue;
         }
         for token in &pattern.tokens {
-            let found = occurrences(&tokens, &token.sequence());
+            let found = occurrences(tokens, &token.sequence());
             if !found.is_empty() {
                 ranges.extend(found);
                 continue;
             }
             for (_, part) in &token.parts {
-                ranges.extend(occurrences(&tokens, part));
+                ranges.extend(occurrences(tokens, part));
             }
         }
     }
+    ranges
+}
+
+/// Sorted highlights, merged where they touch or only white space separates them.
+fn merge(text: &str, mut ranges: Vec<(usize, usize)>) -> Vec<Highlight> {
     ranges.sort_unstable();
     let mut out: Vec<Highlight> = Vec::new();
     for (start, end) in ranges {

@@ -218,7 +218,8 @@ impl Searcher {
         let mut grams = self.inner.grams.clone();
         let fields = &self.inner.fields;
         let compiled = self.compile(&parsed, &mut grams)?;
-        let mut stemmer = self.inner.stemmer.clone();
+        let mut highlighter =
+            highlight::Highlighter::new(&compiled.patterns, self.inner.stemmer.clone());
         let analysed = Instant::now();
         let searcher = self.inner.reader.searcher();
         let limit = options.limit.max(1);
@@ -231,8 +232,7 @@ impl Searcher {
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc: TantivyDocument = searcher.doc(address)?;
             let paragraph = fields.paragraph(&doc);
-            let highlights =
-                highlight::highlights(&mut stemmer, &paragraph.text, &compiled.patterns);
+            let highlights = highlighter.highlights(&paragraph.text);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             hits.push(Hit {
                 rank: rank + 1,
