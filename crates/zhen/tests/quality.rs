@@ -269,4 +269,79 @@ fn quoted_phrases_match_exactly_the_paragraphs_containing_the_characters() {
         assert_eq!(got, expected, "quoted {sample:?}");
         checked += 1;
     }
+
+    // Han characters around a number (`第3条`, `年12月`): the characters next to the
+    // number are where their runs start or end, which the gram field indexes alone.
+    // White space between a number and a character separates no words (typeset Chinese
+    // often has `2020 年`), so the scan ignores it.
+    let unspaced: Vec<String> = folded
+        .iter()
+        .map(|t| {
+            let chars: Vec<char> = t.chars().collect();
+            let mut out = String::with_capacity(t.len());
+            let mut i = 0;
+            while i < chars.len() {
+                let j = (i..chars.len())
+                    .find(|&j| !chars[j].is_whitespace())
+                    .unwrap_or(chars.len());
+                let between_number_and_han = i > 0 && j < chars.len() && j > i && {
+                    let (p, n) = (chars[i - 1], chars[j]);
+                    let han = zhen::analysis::is_han;
+                    (p.is_ascii_digit() && han(n)) || (han(p) && n.is_ascii_digit())
+                };
+                if j > i && !between_number_and_han {
+                    out.extend(&chars[i..j]);
+                }
+                if j < chars.len() {
+                    out.push(chars[j]);
+                }
+                i = j + 1;
+            }
+            out
+        })
+        .collect();
+    let is_digit = |c: char| c.is_ascii_digit();
+    let mut mixed = 0;
+    let mut tries = 0;
+    while mixed < 100 && tries < 100_000 {
+        tries += 1;
+        let chars: Vec<char> = folded[rng.next(folded.len())].chars().collect();
+        let digit_runs: Vec<(usize, usize)> = (0..chars.len())
+            .filter(|&i| is_digit(chars[i]) && (i == 0 || !is_digit(chars[i - 1])))
+            .map(|i| {
+                (
+                    i,
+                    (i..chars.len())
+                        .find(|&j| !is_digit(chars[j]))
+                        .unwrap_or(chars.len()),
+                )
+            })
+            .filter(|&(a, b)| {
+                a > 0
+                    && b < chars.len()
+                    && zhen::analysis::is_han(chars[a - 1])
+                    && zhen::analysis::is_han(chars[b])
+            })
+            .collect();
+        if digit_runs.is_empty() {
+            continue;
+        }
+        let (a, b) = digit_runs[rng.next(digit_runs.len())];
+        let before = (1..=1 + rng.next(2))
+            .take_while(|k| a >= *k && zhen::analysis::is_han(chars[a - k]))
+            .count();
+        let after = (0..1 + rng.next(2))
+            .take_while(|k| b + k < chars.len() && zhen::analysis::is_han(chars[b + k]))
+            .count();
+        let sample: String = chars[a - before..b + after].iter().collect();
+        let expected = unspaced.iter().filter(|t| t.contains(&sample)).count();
+        let got = f
+            .searcher
+            .search(&format!("\"{sample}\""), 1)
+            .unwrap()
+            .total_hits;
+        assert_eq!(got, expected, "quoted {sample:?}");
+        mixed += 1;
+    }
+    assert_eq!(mixed, 100, "the corpus has numbers between Han characters");
 }

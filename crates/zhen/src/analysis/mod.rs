@@ -45,8 +45,11 @@ pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};
 /// The name the analyzer is registered under in a tantivy [`TokenizerManager`].
 pub const ANALYZER_NAME: &str = "zhen";
 
-/// The name the n-gram analyzer ([`ngram_analyzer`]) is registered under.
+/// The name the gram field's analyzer ([`edge_ngram_analyzer`]) is registered under.
 pub const NGRAM_ANALYZER_NAME: &str = "zhen_ngram";
+
+/// The name the character field's analyzer ([`chars_analyzer`]) is registered under.
+pub const CHARS_ANALYZER_NAME: &str = "zhen_chars";
 
 /// Tokens longer than this many bytes are dropped: no real word is, and tantivy rejects
 /// terms longer than 65,530 bytes.
@@ -133,23 +136,36 @@ pub fn analyzer_with(tokenizer: ZhenTokenizer) -> TextAnalyzer {
 }
 
 /// The n-gram analyzer: as [`analyzer()`], but Han text is cut into characters and
-/// character bigrams ([`ZhenTokenizer::ngrams`]). zhen indexes it beside the word field
-/// so that any Han substring can be found exactly.
+/// character bigrams ([`ZhenTokenizer::ngrams`]). Queries and highlights use it; the gram
+/// field indexes the subset [`edge_ngram_analyzer()`] keeps, which still finds any Han
+/// substring of two or more characters exactly (as a phrase of bigrams).
 pub fn ngram_analyzer() -> TextAnalyzer {
     analyzer_with(ZhenTokenizer::ngrams())
 }
 
-/// Registers [`analyzer()`] under [`ANALYZER_NAME`] and [`ngram_analyzer()`] under
-/// [`NGRAM_ANALYZER_NAME`].
+/// The analyzer of the gram field: [`ZhenTokenizer::edge_ngrams`], then the same filters.
+pub fn edge_ngram_analyzer() -> TextAnalyzer {
+    analyzer_with(ZhenTokenizer::edge_ngrams())
+}
+
+/// The analyzer of the character field: [`ZhenTokenizer::chars`] (no filters: its tokens
+/// are single Han characters).
+pub fn chars_analyzer() -> TextAnalyzer {
+    TextAnalyzer::from(ZhenTokenizer::chars())
+}
+
+/// Registers [`analyzer()`] under [`ANALYZER_NAME`], [`edge_ngram_analyzer()`] under
+/// [`NGRAM_ANALYZER_NAME`] and [`chars_analyzer()`] under [`CHARS_ANALYZER_NAME`].
 pub fn register(manager: &TokenizerManager) {
     manager.register(ANALYZER_NAME, analyzer());
-    manager.register(NGRAM_ANALYZER_NAME, ngram_analyzer());
+    manager.register(NGRAM_ANALYZER_NAME, edge_ngram_analyzer());
+    manager.register(CHARS_ANALYZER_NAME, chars_analyzer());
 }
 
 /// As [`register`], with [`bulk_analyzer()`] for the word field: for index writers.
 pub fn register_bulk(manager: &TokenizerManager) {
+    register(manager);
     manager.register(ANALYZER_NAME, bulk_analyzer());
-    manager.register(NGRAM_ANALYZER_NAME, ngram_analyzer());
 }
 
 /// Calls `visit(position, start, end, term)` for every term [`ngram_analyzer()`] produces

@@ -28,6 +28,13 @@ pub(crate) enum HanMode {
     /// Into every character (one position each) and every character bigram, which takes
     /// the position of its first character: an exact substring is then a phrase of bigrams.
     Grams,
+    /// As `Grams`, but a character alone only where a run starts or ends: what the gram
+    /// field indexes. Inside a run every character is covered by a bigram, and a query's
+    /// lone character can only stand next to something other than Han (`2020年`) where
+    /// the text's run starts or ends; single-character queries use the character field.
+    EdgeGrams,
+    /// Into characters alone (no bigrams): the character field, for one-character queries.
+    Chars,
 }
 
 /// Calls `emit(start, end, text, kind, advance)` for every token of `text`, in order;
@@ -78,15 +85,22 @@ pub(crate) fn segment(
                             }
                         }
                     }
-                    HanMode::Grams => {
+                    HanMode::Grams | HanMode::EdgeGrams | HanMode::Chars => {
                         let mut chars = text[i..end].char_indices().peekable();
                         while let Some((a, c)) = chars.next() {
                             let a = i + a;
                             let b = a + c.len_utf8();
-                            emit(a, b, Cow::Borrowed(&text[a..b]), TokenKind::Han, true);
-                            if let Some(&(_, n)) = chars.peek() {
+                            let next = chars.peek().map(|&(_, n)| n);
+                            let alone = match mode {
+                                HanMode::EdgeGrams => a == i || next.is_none(),
+                                _ => true,
+                            };
+                            if alone {
+                                emit(a, b, Cow::Borrowed(&text[a..b]), TokenKind::Han, true);
+                            }
+                            if let (Some(n), false) = (next, mode == HanMode::Chars) {
                                 let e = b + n.len_utf8();
-                                emit(a, e, Cow::Borrowed(&text[a..e]), TokenKind::Han, false);
+                                emit(a, e, Cow::Borrowed(&text[a..e]), TokenKind::Han, !alone);
                             }
                         }
                     }

@@ -7,7 +7,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::dictionary::PartialJieba;
 use super::normalize::Folded;
-use super::segment::{segment, HanMode};
+use super::segment::{segment, HanMode, TokenKind};
 
 /// Where the tokenizer's jieba dictionary comes from.
 #[derive(Clone)]
@@ -118,37 +118,86 @@ impl ZhenTokenizer {
     }
 }
 
+impl ZhenTokenizer {
+    /// The edge n-gram variant the gram field indexes: as [`ZhenTokenizer::ngrams`], but
+    /// a Han character alone only where its run starts or ends (every other one is inside
+    /// a bigram). Queries reduce their n-grams to what this keeps (bigrams, plus a lone
+    /// character only where no bigram covers it).
+    pub fn edge_ngrams() -> ZhenTokenizer {
+        ZhenTokenizer {
+            mode: HanMode::EdgeGrams,
+            ..ZhenTokenizer::ngrams()
+        }
+    }
+
+    /// The character variant: each distinct Han character of the text once, nothing else
+    /// (the character field, which answers one-character queries without positions).
+    pub fn chars() -> ZhenTokenizer {
+        ZhenTokenizer {
+            mode: HanMode::Chars,
+            ..ZhenTokenizer::ngrams()
+        }
+    }
+}
+
 impl Tokenizer for ZhenTokenizer {
     type TokenStream<'a> = ZhenTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhenTokenStream<'a> {
         self.folded.refill(text);
-        self.tokens.clear();
         let folded = &self.folded;
         let tokens = &mut self.tokens;
+        let chars_only = self.mode == HanMode::Chars;
+        // Tokens are overwritten in place: their strings keep their allocations from one
+        // text to the next (an index build tokenizes millions of paragraphs).
+        let mut count = 0usize;
         let mut position = 0usize;
         segment(
             self.segmenter.as_mut(),
             self.mode,
             folded.text(),
-            |start, end, word, _kind, advance| {
+            |start, end, word, kind, advance| {
+                if chars_only && kind != TokenKind::Han {
+                    return;
+                }
                 let (offset_from, offset_to) = folded.original_range(start, end);
-                if advance && !tokens.is_empty() {
+                if advance && count > 0 {
                     position += 1;
                 }
-                tokens.push(Token {
-                    offset_from,
-                    offset_to,
-                    position,
-                    text: word.into_owned(),
-                    position_length: 1,
-                });
+                if let Some(token) = tokens.get_mut(count) {
+                    token.text.clear();
+                    token.text.push_str(&word);
+                    token.offset_from = offset_from;
+                    token.offset_to = offset_to;
+                    token.position = position;
+                    token.position_length = 1;
+                } else {
+                    tokens.push(Token {
+                        offset_from,
+                        offset_to,
+                        position,
+                        text: word.into_owned(),
+                        position_length: 1,
+                    });
+                }
+                count += 1;
             },
         );
-        ZhenTokenStream {
-            tokens: &mut self.tokens,
-            next: 0,
+        let mut tokens = &mut self.tokens[..count];
+        if chars_only {
+            // Each character once: the field records documents, not occurrences.
+            tokens.sort_unstable_by(|a, b| a.text.cmp(&b.text));
+            let mut distinct = 0;
+            for i in 0..tokens.len() {
+                if distinct == 0 || tokens[i].text != tokens[distinct - 1].text {
+                    tokens.swap(i, distinct);
+                    tokens[distinct].position = distinct;
+                    distinct += 1;
+                }
+            }
+            tokens = &mut tokens[..distinct];
         }
+        ZhenTokenStream { tokens, next: 0 }
     }
 }
 

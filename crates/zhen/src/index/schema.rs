@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::analysis::{ANALYZER_NAME, NGRAM_ANALYZER_NAME};
+use crate::analysis::{ANALYZER_NAME, CHARS_ANALYZER_NAME, NGRAM_ANALYZER_NAME};
 use crate::document::{BlockKind, Paragraph};
 
 /// The fields of zhen's schema.
@@ -20,6 +20,7 @@ pub(crate) struct Fields {
     pub line: Field,
     pub body: Field,
     pub grams: Field,
+    pub chars: Field,
     pub meta: Field,
 }
 
@@ -36,6 +37,13 @@ impl Fields {
                 .set_tokenizer(NGRAM_ANALYZER_NAME)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
+        // Which paragraphs hold a character is all a one-character query needs: no
+        // frequencies, no positions (those would cost as much as the bigrams).
+        let chars_options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(CHARS_ANALYZER_NAME)
+                .set_index_option(IndexRecordOption::Basic),
+        );
         let fields = Fields {
             doc: builder.add_text_field("doc", STRING | STORED),
             ordinal: builder.add_u64_field("ordinal", STORED),
@@ -45,6 +53,7 @@ impl Fields {
             line: builder.add_u64_field("line", STORED),
             body: builder.add_text_field("body", body_options),
             grams: builder.add_text_field("body_grams", grams_options),
+            chars: builder.add_text_field("body_chars", chars_options),
             meta: builder.add_text_field("meta", STORED),
         };
         (builder.build(), fields)
@@ -61,6 +70,7 @@ impl Fields {
             line: get("line")?,
             body: get("body")?,
             grams: get("body_grams")?,
+            chars: get("body_chars")?,
             meta: get("meta")?,
         })
     }
@@ -79,6 +89,7 @@ impl Fields {
         doc.add_u64(self.line, u64::from(p.line));
         doc.add_text(self.body, &p.text);
         doc.add_text(self.grams, &p.text);
+        doc.add_text(self.chars, &p.text);
         if !p.metadata.is_empty() {
             doc.add_text(
                 self.meta,

@@ -188,6 +188,7 @@ impl Searcher {
                 grams,
                 words_field: self.inner.fields.body,
                 grams_field: self.inner.fields.grams,
+                chars_field: self.inner.fields.chars,
             },
         )
     }

@@ -282,6 +282,7 @@ pub(crate) struct Target<'a> {
     pub grams: &'a mut TextAnalyzer,
     pub words_field: Field,
     pub grams_field: Field,
+    pub chars_field: Field,
 }
 
 /// A query ready to run, with what to highlight and how it was built.
@@ -451,7 +452,21 @@ impl Compiler<'_, '_> {
     /// The terms of `seq` at their relative positions: a phrase, or a term for one term.
     fn sequence(&self, grams: bool, seq: &Sequence, slop: u32) -> Built {
         if seq.len() == 1 {
-            return self.term(grams, &seq[0].1);
+            let text = &seq[0].1;
+            let mut chars = text.chars();
+            if let (true, Some(c), None) = (grams, chars.next(), chars.next()) {
+                if crate::analysis::is_han(c) {
+                    // The gram field keeps a character alone only at the edges of runs.
+                    return Built {
+                        query: Box::new(TermQuery::new(
+                            Term::from_field_text(self.target.chars_field, text),
+                            IndexRecordOption::Basic,
+                        )),
+                        node: QueryNode::leaf(format!("term body_chars:{text}")),
+                    };
+                }
+            }
+            return self.term(grams, text);
         }
         let (field, name) = self.field(grams);
         let mut phrase = PhraseQuery::new_with_offset(
