@@ -7,7 +7,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::dictionary::PartialJieba;
 use super::normalize::Folded;
-use super::segment::{segment, HanMode, TokenKind};
+use super::segment::{segment, HanMode};
 
 /// Where the tokenizer's jieba dictionary comes from.
 #[derive(Clone)]
@@ -66,6 +66,48 @@ pub struct ZhenTokenizer {
     mode: HanMode,
     folded: Folded,
     tokens: Vec<Token>,
+    /// The characters already seen in [`HanMode::Chars`].
+    seen: CharSet,
+}
+
+/// A set of characters, cleared after every text: a bit per character of the main
+/// ideograph block (where nearly all of them are), a list for the rest.
+#[derive(Clone, Default)]
+struct CharSet {
+    bits: Vec<u64>,
+    inserted: Vec<char>,
+    others: std::collections::HashSet<char>,
+}
+
+impl CharSet {
+    const FIRST: u32 = 0x4E00;
+    const LAST: u32 = 0x9FFF;
+
+    /// Adds `c`; whether it was new.
+    fn insert(&mut self, c: char) -> bool {
+        let cp = c as u32;
+        if !(Self::FIRST..=Self::LAST).contains(&cp) {
+            return self.others.insert(c);
+        }
+        if self.bits.is_empty() {
+            self.bits = vec![0; ((Self::LAST - Self::FIRST) / 64 + 1) as usize];
+        }
+        let (word, bit) = (((cp - Self::FIRST) / 64) as usize, (cp - Self::FIRST) % 64);
+        let new = self.bits[word] & (1 << bit) == 0;
+        if new {
+            self.bits[word] |= 1 << bit;
+            self.inserted.push(c);
+        }
+        new
+    }
+
+    fn clear(&mut self) {
+        for c in self.inserted.drain(..) {
+            let i = c as u32 - Self::FIRST;
+            self.bits[(i / 64) as usize] = 0;
+        }
+        self.others.clear();
+    }
 }
 
 impl std::fmt::Debug for ZhenTokenizer {
@@ -91,6 +133,7 @@ impl ZhenTokenizer {
             mode: HanMode::Words,
             folded: Folded::default(),
             tokens: Vec::new(),
+            seen: CharSet::default(),
         }
     }
 
@@ -104,6 +147,7 @@ impl ZhenTokenizer {
             mode: HanMode::Grams,
             folded: Folded::default(),
             tokens: Vec::new(),
+            seen: CharSet::default(),
         }
     }
 
@@ -114,6 +158,7 @@ impl ZhenTokenizer {
             mode: HanMode::Words,
             folded: Folded::default(),
             tokens: Vec::new(),
+            seen: CharSet::default(),
         }
     }
 }
@@ -147,57 +192,61 @@ impl Tokenizer for ZhenTokenizer {
         self.folded.refill(text);
         let folded = &self.folded;
         let tokens = &mut self.tokens;
-        let chars_only = self.mode == HanMode::Chars;
         // Tokens are overwritten in place: their strings keep their allocations from one
         // text to the next (an index build tokenizes millions of paragraphs).
         let mut count = 0usize;
-        let mut position = 0usize;
-        segment(
-            self.segmenter.as_mut(),
-            self.mode,
-            folded.text(),
-            |start, end, word, kind, advance| {
-                if chars_only && kind != TokenKind::Han {
-                    return;
-                }
-                let (offset_from, offset_to) = folded.original_range(start, end);
-                if advance && count > 0 {
+        let mut put = |start: usize, end: usize, word: &str, position: usize| {
+            let (offset_from, offset_to) = folded.original_range(start, end);
+            if let Some(token) = tokens.get_mut(count) {
+                token.text.clear();
+                token.text.push_str(word);
+                token.offset_from = offset_from;
+                token.offset_to = offset_to;
+                token.position = position;
+                token.position_length = 1;
+            } else {
+                tokens.push(Token {
+                    offset_from,
+                    offset_to,
+                    position,
+                    text: word.to_owned(),
+                    position_length: 1,
+                });
+            }
+            count += 1;
+        };
+        if self.mode == HanMode::Chars {
+            // Each distinct character once: the field records documents, not occurrences.
+            let seen = &mut self.seen;
+            let mut position = 0;
+            for (start, c) in folded.text().char_indices() {
+                if super::is_han(c) && seen.insert(c) {
+                    let end = start + c.len_utf8();
+                    put(start, end, &folded.text()[start..end], position);
                     position += 1;
                 }
-                if let Some(token) = tokens.get_mut(count) {
-                    token.text.clear();
-                    token.text.push_str(&word);
-                    token.offset_from = offset_from;
-                    token.offset_to = offset_to;
-                    token.position = position;
-                    token.position_length = 1;
-                } else {
-                    tokens.push(Token {
-                        offset_from,
-                        offset_to,
-                        position,
-                        text: word.into_owned(),
-                        position_length: 1,
-                    });
-                }
-                count += 1;
-            },
-        );
-        let mut tokens = &mut self.tokens[..count];
-        if chars_only {
-            // Each character once: the field records documents, not occurrences.
-            tokens.sort_unstable_by(|a, b| a.text.cmp(&b.text));
-            let mut distinct = 0;
-            for i in 0..tokens.len() {
-                if distinct == 0 || tokens[i].text != tokens[distinct - 1].text {
-                    tokens.swap(i, distinct);
-                    tokens[distinct].position = distinct;
-                    distinct += 1;
-                }
             }
-            tokens = &mut tokens[..distinct];
+            seen.clear();
+        } else {
+            let mut position = 0usize;
+            let mut first = true;
+            segment(
+                self.segmenter.as_mut(),
+                self.mode,
+                folded.text(),
+                |start, end, word, _kind, advance| {
+                    if advance && !first {
+                        position += 1;
+                    }
+                    first = false;
+                    put(start, end, &word, position);
+                },
+            );
         }
-        ZhenTokenStream { tokens, next: 0 }
+        ZhenTokenStream {
+            tokens: &mut self.tokens[..count],
+            next: 0,
+        }
     }
 }
 
