@@ -41,7 +41,7 @@ const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";
 const GEN_PREFIX: &str = "gen-";
 const TMP_PREFIX: &str = ".tmp-";
-const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+const WRITER_HEAP_BYTES: usize = 400 * 1024 * 1024;
 
 /// What zhen records about an index besides the tantivy files.
 #[derive(Debug, Clone, Serialize, Deserialize)]
