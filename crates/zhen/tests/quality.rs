@@ -215,11 +215,32 @@ fn explain_shows_tokens_per_field_and_the_tree() {
     let e = f.searcher.explain("宗教自由 -国会").unwrap();
     assert_eq!(e.clauses.len(), 2);
     assert_eq!(e.clauses[0].words, ["宗教自由"]);
-    assert_eq!(e.clauses[0].grams, ["宗教", "教自", "自由"]);
+    // Bigrams that do not overlap are enough for an exact substring.
+    assert_eq!(e.clauses[0].grams, ["宗教", "自由"]);
     assert_eq!(e.clauses[1].role, "excluded");
     let tree = e.tree.render();
     assert!(tree.contains("term body:宗教"), "{tree}");
     assert!(tree.contains("must not: term body_grams:国会"), "{tree}");
+}
+
+#[test]
+fn a_phrase_of_bigrams_that_do_not_overlap_still_needs_one_unbroken_run() {
+    let f = numbered(&[
+        "最高人民法院的判决。",
+        "人民，法院。",
+        "人民 法院。",
+        "人民群众与法院。",
+        "人民2法院。",
+        "依法追究刑事责任。",
+        "依法追究其刑事责任。",
+    ]);
+    assert_eq!(sorted(ranked(&f, "\"人民法院\"")), [1]);
+    // White space between Han characters in a query separates nothing.
+    assert_eq!(sorted(ranked(&f, "\"人民 法院\"")), [1]);
+    assert_eq!(sorted(ranked(&f, "\"人民2法院\"")), [5]);
+    assert_eq!(sorted(ranked(&f, "\"依法追究刑事责任\"")), [6]);
+    // Unquoted, the parts of the compound may stand apart; the unbroken run ranks first.
+    assert_eq!(ranked(&f, "人民法院")[0], 1);
 }
 
 // Quoted phrases against a plain substring scan on a real corpus.

@@ -187,9 +187,9 @@ pub(crate) fn for_each_gram_term(
         None,
         segment::HanMode::Grams,
         folded.text(),
-        |start, end, term, kind, advance| {
-            if advance && !first {
-                position += 1;
+        |start, end, term, kind, step| {
+            if !first {
+                position += step;
             }
             first = false;
             let (from, to) = folded.original_range(start, end);

@@ -234,9 +234,9 @@ impl Tokenizer for ZhenTokenizer {
                 self.segmenter.as_mut(),
                 self.mode,
                 folded.text(),
-                |start, end, word, _kind, advance| {
-                    if advance && !first {
-                        position += 1;
+                |start, end, word, _kind, step| {
+                    if !first {
+                        position += step;
                     }
                     first = false;
                     put(start, end, &word, position);

@@ -203,7 +203,7 @@ impl Searcher {
     /// let searcher = zhen::Index::open(dir.path()).unwrap().searcher();
     /// let explanation = searcher.explain("人口贩运").unwrap();
     /// assert_eq!(explanation.clauses[0].words, ["人口", "贩运"]);
-    /// assert_eq!(explanation.clauses[0].grams, ["人口", "口贩", "贩运"]);
+    /// assert_eq!(explanation.clauses[0].grams, ["人口", "贩运"]);
     /// assert!(explanation.tree.render().contains("phrase body:\"人口 贩运\""));
     /// ```
     pub fn explain(&self, query: &str) -> Result<Explanation> {
