@@ -530,12 +530,14 @@ impl Compiler<'_, '_> {
         if pattern.parts.is_empty() {
             return boolean(vec![(Occur::Must, substring), (Occur::Should, word)]);
         }
-        let mut parts_as_substrings = Vec::new();
-        let mut parts_as_words = Vec::new();
-        for (part, part_grams) in &pattern.parts {
-            parts_as_substrings.push((Occur::Must, self.sequence(true, part_grams, 0)));
-            parts_as_words.push((Occur::Should, self.term(false, part)));
-        }
+        // The parts are not also scored as words: that clause, a union over frequent
+        // words, cost a third of the time of compound queries (人民法院: 2.9 → 2.1 ms on
+        // prc-laws) for no change in the dev set's ranking.
+        let parts_as_substrings = pattern
+            .parts
+            .iter()
+            .map(|(_, part_grams)| (Occur::Must, self.sequence(true, part_grams, 0)))
+            .collect();
         boolean(vec![
             (
                 Occur::Must,
@@ -543,7 +545,6 @@ impl Compiler<'_, '_> {
             ),
             (Occur::Should, word),
             (Occur::Should, substring),
-            (Occur::Should, boost(boolean(parts_as_words), PARTS_WEIGHT)),
         ])
     }
 
