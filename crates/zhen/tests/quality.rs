@@ -243,6 +243,26 @@ fn a_phrase_of_bigrams_that_do_not_overlap_still_needs_one_unbroken_run() {
     assert_eq!(ranked(&f, "人民法院")[0], 1);
 }
 
+#[test]
+fn one_word_queries_counted_apart_and_pruned_rank_and_count_as_the_full_evaluation() {
+    let f = shipped();
+    // `w OR w` defeats the one-word fast path and doubles every score.
+    for q in ["人权", "贩运", "国", "权", "general", "2021", "劳工"] {
+        let fast = search(&f, q);
+        let full = search(&f, &format!("{q} OR {q}"));
+        assert_eq!(fast.total_hits, full.total_hits, "{q}");
+        assert!(fast.total_hits > 0, "{q}");
+        let scores = |r: &SearchResults, scale: f32| -> Vec<f32> {
+            r.hits.iter().map(|h| h.score * scale).collect()
+        };
+        let (a, b) = (scores(&fast, 2.0), scores(&full, 1.0));
+        assert_eq!(a.len(), b.len(), "{q}");
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-3, "{q}: {a:?} vs {b:?}");
+        }
+    }
+}
+
 // Quoted phrases against a plain substring scan on a real corpus.
 
 #[test]

@@ -35,7 +35,7 @@ pub(crate) use schema::Fields;
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
 /// the analyzer changes what is indexed: an index of another format must be rebuilt.
-pub const INDEX_FORMAT: u32 = 5;
+pub const INDEX_FORMAT: u32 = 6;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";

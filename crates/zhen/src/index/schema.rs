@@ -38,11 +38,13 @@ impl Fields {
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
         // Which paragraphs hold a character is all a one-character query needs: no
-        // frequencies, no positions (those would cost as much as the bigrams).
+        // positions (those would cost as much as the bigrams). Frequencies (always 1, as
+        // the analyzer gives each character once) cost almost nothing and let tantivy
+        // prune the top hits with block-max WAND, which needs them.
         let chars_options = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(CHARS_ANALYZER_NAME)
-                .set_index_option(IndexRecordOption::Basic),
+                .set_index_option(IndexRecordOption::WithFreqs),
         );
         let fields = Fields {
             doc: builder.add_text_field("doc", STRING | STORED),

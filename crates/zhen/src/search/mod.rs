@@ -224,10 +224,15 @@ impl Searcher {
         let analysed = Instant::now();
         let searcher = self.inner.reader.searcher();
         let limit = options.limit.max(1);
-        let (top, total_hits) = searcher.search(
-            &compiled.query,
-            &(TopDocs::with_limit(limit).order_by_score(), Count),
-        )?;
+        let top_docs = TopDocs::with_limit(limit).order_by_score();
+        let (top, total_hits) = match &compiled.count {
+            // Counted apart, the top hits are found with pruning.
+            Some(count) => (
+                searcher.search(&compiled.query, &top_docs)?,
+                count.count(&searcher)?,
+            ),
+            None => searcher.search(&compiled.query, &(top_docs, Count))?,
+        };
         let searched = Instant::now();
         let mut hits = Vec::with_capacity(top.len());
         for (rank, (score, address)) in top.into_iter().enumerate() {

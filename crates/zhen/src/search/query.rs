@@ -288,6 +288,10 @@ pub(crate) struct Target<'a> {
 /// A query ready to run, with what to highlight and how it was built.
 pub(crate) struct Compiled {
     pub query: Box<dyn Query>,
+    /// A query matching exactly the same paragraphs whose count tantivy knows without
+    /// walking them (a single term), when there is one: the hits are then counted apart
+    /// and the top hits found with pruning (block-max WAND) instead of scoring every match.
+    pub count: Option<Box<dyn Query>>,
     pub patterns: Vec<Pattern>,
     pub explanation: Explanation,
 }
@@ -460,7 +464,7 @@ impl Compiler<'_, '_> {
                     return Built {
                         query: Box::new(TermQuery::new(
                             Term::from_field_text(self.target.chars_field, text),
-                            IndexRecordOption::Basic,
+                            IndexRecordOption::WithFreqs,
                         )),
                         node: QueryNode::leaf(format!("term body_chars:{text}")),
                     };
@@ -546,6 +550,30 @@ impl Compiler<'_, '_> {
             (Occur::Should, word),
             (Occur::Should, substring),
         ])
+    }
+
+    /// A query of one word without compound parts, whose every match is one term: the
+    /// word itself for other scripts; for Han, its one bigram or character, which every
+    /// paragraph holding the word as a word also has. Scored as the union of that term
+    /// and the word (the same sums as [`Compiler::word`]), which tantivy can prune; the
+    /// term alone counts the hits. Returns the query and the counting query.
+    fn single_word(&mut self, pattern: &TokenPattern) -> (Built, Option<Box<dyn Query>>) {
+        let word = self.term(false, &pattern.term);
+        match &pattern.grams {
+            None => {
+                let count = self.term(false, &pattern.term).query;
+                (word, Some(count))
+            }
+            Some(grams) if grams.len() == 1 => {
+                let count = self.sequence(true, grams, 0).query;
+                let substring = boost(self.sequence(true, grams, 0), GRAM_WEIGHT);
+                (
+                    boolean(vec![(Occur::Should, substring), (Occur::Should, word)]),
+                    Some(count),
+                )
+            }
+            Some(_) => (self.word(pattern), None),
+        }
     }
 
     /// An unquoted clause: every word required (as a word or a substring); the words in
@@ -802,9 +830,16 @@ pub(crate) fn compile(
             clauses.push((Occur::MustNot, built));
         }
     }
-    let built = boolean(clauses);
+    let single_word = parsed.excluded.is_empty()
+        && matches!(parsed.groups.as_slice(), [group] if group.len() == 1)
+        && matches!(patterns.as_slice(), [p] if !p.phrase && p.tokens.len() == 1);
+    let (built, count) = match (single_word, patterns.first().map(|p| &p.tokens[0])) {
+        (true, Some(token)) if token.parts.is_empty() => c.single_word(token),
+        _ => (boolean(clauses), None),
+    };
     Ok(Compiled {
         query: built.query,
+        count,
         patterns,
         explanation: Explanation {
             clauses: analysis,
