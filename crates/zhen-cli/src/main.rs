@@ -80,6 +80,12 @@ enum Command {
         zhen bench --index /tmp/laws --iters 200 --threads 2 --json"
     )]
     Bench(BenchArgs),
+
+    /// Show what an index holds: documents, paragraphs, languages, segments, size, format.
+    #[command(after_help = "Examples:\n  \
+        zhen stats\n  \
+        zhen stats --index /tmp/laws --json")]
+    Stats(StatsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -137,6 +143,26 @@ struct IndexArgs {
     /// Index directory [default: $ZHEN_INDEX, else index-data/index].
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
+
+    /// Add (or replace, by document id) the documents of these files in the existing
+    /// index instead of rebuilding it; unchanged documents are skipped.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "sources")]
+    add: Vec<PathBuf>,
+
+    /// Remove these documents (by id) from the existing index.
+    #[arg(long, value_name = "ID", num_args = 1.., conflicts_with = "sources")]
+    remove: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+struct StatsArgs {
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -161,9 +187,28 @@ struct SearchArgs {
     #[arg(long)]
     explain: bool,
 
+    /// Only paragraphs of this document (its id, as hits show it).
+    #[arg(long, value_name = "ID")]
+    doc: Option<String>,
+
+    /// Only paragraphs in this language (detected per paragraph).
+    #[arg(long, value_enum, value_name = "LANG")]
+    lang: Option<LangArg>,
+
+    /// Show each hit's counterpart in the other language (same document, same paragraph
+    /// number), as in a parallel corpus.
+    #[arg(long)]
+    parallel: bool,
+
     /// When to colour the output: auto means on a terminal and unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,8 +234,13 @@ const SEARCH_FLAGS: &[&str] = &[
     "--limit",
     "-n",
     "--color",
+    "--explain",
+    "--doc",
+    "--lang",
+    "--parallel",
 ];
-const SEARCH_FLAGS_WITH_VALUE: &[&str] = &["--index", "--limit", "-n", "--color"];
+const SEARCH_FLAGS_WITH_VALUE: &[&str] =
+    &["--index", "--limit", "-n", "--color", "--doc", "--lang"];
 
 fn protect_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let Some(search_at) = args
@@ -241,6 +291,7 @@ fn main() -> ExitCode {
         Command::Search(args) => run_search(args),
         Command::Eval(args) => run_eval(args),
         Command::Bench(args) => run_bench(args),
+        Command::Stats(args) => run_stats(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -282,6 +333,9 @@ fn exit_status(err: &anyhow::Error) -> u8 {
 
 fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     let location = IndexLocation::resolve(args.index);
+    if !args.add.is_empty() || !args.remove.is_empty() {
+        return update(&location.dir, &args.add, &args.remove);
+    }
     let sources = if args.sources.is_empty() {
         vec![locate::data_dir()]
     } else {
@@ -333,12 +387,50 @@ fn build(dir: &std::path::Path, sources: &[PathBuf]) -> anyhow::Result<zhen::Bui
     Ok(builder.commit()?)
 }
 
+/// `zhen index --add/--remove`: an incremental update of the existing index.
+fn update(dir: &std::path::Path, add: &[PathBuf], remove: &[String]) -> anyhow::Result<()> {
+    let mut updater = zhen::IndexUpdater::open(dir)?;
+    for path in add {
+        updater.add_path(path)?;
+    }
+    for id in remove {
+        updater.remove(id)?;
+    }
+    let report = updater.commit()?;
+    for id in &report.not_found {
+        eprintln!("zhen: warning: no document `{id}` in {}", dir.display());
+    }
+    eprintln!(
+        "zhen: updated {}: {} added, {} replaced, {} unchanged, {} removed; now {} paragraphs of {} document(s)",
+        dir.display(),
+        report.added,
+        report.replaced,
+        report.unchanged,
+        report.removed,
+        report.paragraphs,
+        report.documents
+    );
+    Ok(())
+}
+
+fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
+    let location = IndexLocation::resolve(args.index);
+    let stats = zhen::Index::open(&location.dir)?.stats()?;
+    print(args.json, &stats, |out| render::stats(out, &stats))
+}
+
 fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     let location = IndexLocation::resolve(args.index);
     let index = open_or_build(&location)?;
     let query = args.query.join(" ");
     let mut options = zhen::SearchOptions::with_limit(args.limit as usize);
     options.explain = args.explain;
+    options.doc = args.doc;
+    options.lang = args.lang.map(|l| match l {
+        LangArg::Zh => zhen::Lang::Zh,
+        LangArg::En => zhen::Lang::En,
+    });
+    options.parallel = args.parallel;
     let results = index.searcher().search_with(&query, &options)?;
 
     let stdout = std::io::stdout();

@@ -38,7 +38,7 @@ use jieba_rs::Jieba;
 use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager};
 
 pub use normalize::{to_simplified, Folded};
-pub use script::is_han;
+pub use script::{detect_lang, is_han, Lang};
 pub use segment::TokenKind;
 pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};
 

@@ -13,7 +13,9 @@
 //! is killed at any point leaves `CURRENT` naming the previous, complete generation: the
 //! old index keeps answering exactly as before.
 
+mod feed;
 mod schema;
+mod update;
 
 use std::collections::HashSet;
 use std::fs;
@@ -24,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tantivy::indexer::IndexWriter;
 use tantivy::store::{Compressor, ZstdCompressor};
-use tantivy::{IndexReader, IndexSettings, ReloadPolicy, TantivyDocument};
+use tantivy::{IndexReader, IndexSettings, ReloadPolicy};
 
 use crate::analysis;
 use crate::document::{self, Paragraph};
@@ -32,6 +34,7 @@ use crate::error::{Error, Result};
 use crate::source::{self, SourceEncoding};
 
 pub(crate) use schema::Fields;
+pub use update::{IndexUpdater, UpdateReport};
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
 /// the analyzer changes what is indexed: an index of another format must be rebuilt.
@@ -241,136 +244,32 @@ impl IndexBuilder {
     }
 
     /// Adds one file: a JSON Lines corpus (`.jsonl`, `.ndjson`, optionally `.gz`), one
-    /// paragraph per record, or a text document, split into paragraphs by
-    /// [`document::parse`] under the id of its file name without its last extension
-    /// (`us-hrc-pledges-2021.zh.txt` → `us-hrc-pledges-2021.zh`).
+    /// paragraph per record, its documents named by each record's `doc_id`, `doc_key` or
+    /// `id`; or a text document, split into paragraphs by [`document::parse`] under the id
+    /// of its file name without its last extension (`us-hrc-pledges-2021.zh.txt` →
+    /// `us-hrc-pledges-2021.zh`).
     pub fn add_file(&mut self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
-        if source::is_records_path(path) {
-            return self.add_records(path);
-        }
-        let source = source::read(path)?;
-        let id = doc_id(path);
-        let paragraphs = document::parse(&id, &source.text);
-        self.add_document(
-            &id,
-            &paragraphs,
-            path.display().to_string(),
-            Some(source.encoding),
-        )?;
-        let size = source.text.len() as u64;
-        self.report(path, size, size);
-        Ok(())
+        feed::file(self, path.as_ref())
     }
 
     /// Adds a document given as text.
     pub fn add_text(&mut self, doc_id: &str, text: &str) -> Result<()> {
-        let paragraphs = document::parse(doc_id, text);
-        self.add_document(doc_id, &paragraphs, doc_id.to_owned(), None)
+        self.add_paragraphs(doc_id, &document::parse(doc_id, text))
     }
 
     /// Adds already parsed paragraphs as one document (for callers with their own
     /// document model).
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
-        self.add_document(doc_id, paragraphs, doc_id.to_owned(), None)
-    }
-
-    fn add_document(
-        &mut self,
-        id: &str,
-        paragraphs: &[Paragraph],
-        source: String,
-        encoding: Option<SourceEncoding>,
-    ) -> Result<()> {
-        if !self.doc_ids.insert(id.to_owned()) {
-            return Err(Error::Source {
-                path: PathBuf::from(&source),
-                reason: format!(
-                    "document id `{id}` is already taken by an earlier document; rename one of them"
-                ),
-            });
-        }
-        for paragraph in paragraphs {
-            self.write(paragraph)?;
-        }
-        self.meta.documents += 1;
-        self.meta.sources.push(SourceInfo {
-            source,
-            kind: "text".to_owned(),
-            encoding,
-            paragraphs: paragraphs.len() as u64,
-        });
-        Ok(())
-    }
-
-    /// Streams a JSON Lines corpus: each record becomes one paragraph whose document is
-    /// the record's `id` (records sharing an id, such as the two languages of a parallel
-    /// corpus, belong to one document); `para` (or `paragraph`) gives the paragraph number,
-    /// `section` (or `title`) the section, and the other scalar fields are kept as metadata.
-    fn add_records(&mut self, path: &Path) -> Result<()> {
-        let mut records = source::Records::open(path)?;
-        let stem = doc_id(path);
-        let mut count = 0u64;
-        while let Some(record) = records.next() {
-            let record = record?;
-            let id = record
-                .id
-                .clone()
-                .unwrap_or_else(|| format!("{stem}:{}", record.line));
-            let mut record = record;
-            // A field that becomes the paragraph number or section under its own name is
-            // not kept twice (a `title` standing in for the section keeps its name).
-            let number = ["para", "paragraph"].iter().find_map(|k| {
-                let n = record.metadata.get(*k)?.as_u64()?;
-                let n = u32::try_from(n).ok()?;
-                record.metadata.remove(*k);
-                Some(n)
-            });
-            let section = match record.metadata.remove("section") {
-                Some(serde_json::Value::String(section)) => Some(section),
-                other => {
-                    if let Some(other) = other {
-                        record.metadata.insert("section".to_owned(), other);
-                    }
-                    record
-                        .metadata
-                        .get("title")
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned)
-                }
-            };
-            let mut paragraph = Paragraph::new(id.as_str(), count as u32, record.text)
-                .with_line(record.line as u32)
-                .with_metadata(record.metadata);
-            paragraph.number = number;
-            paragraph.section = section;
-            self.write(&paragraph)?;
-            if self.doc_ids.insert(id) {
-                self.meta.documents += 1;
-            }
-            count += 1;
-            if count.is_multiple_of(1024) {
-                self.report(path, records.bytes_read(), records.size());
-            }
-        }
-        self.report(path, records.size(), records.size());
-        self.meta.sources.push(SourceInfo {
-            source: path.display().to_string(),
-            kind: "records".to_owned(),
-            encoding: None,
-            paragraphs: count,
-        });
-        Ok(())
-    }
-
-    fn write(&mut self, paragraph: &Paragraph) -> Result<()> {
-        let writer = self.writer.as_ref().expect("writer lives until commit");
-        let doc: TantivyDocument = self.fields.document(paragraph);
-        writer.add_document(doc).map_err(|e| Error::Write {
-            path: self.dir.clone(),
-            source: Box::new(e),
-        })?;
-        self.meta.paragraphs += 1;
+        feed::Sink::document(self, doc_id, paragraphs.to_vec(), false)?;
+        feed::Sink::source_done(
+            self,
+            SourceInfo {
+                source: doc_id.to_owned(),
+                kind: "text".to_owned(),
+                encoding: None,
+                paragraphs: paragraphs.len() as u64,
+            },
+        );
         Ok(())
     }
 
@@ -420,6 +319,43 @@ impl IndexBuilder {
     }
 }
 
+impl feed::Sink for IndexBuilder {
+    fn document(&mut self, id: &str, paragraphs: Vec<Paragraph>, from_records: bool) -> Result<()> {
+        let new = self.doc_ids.insert(id.to_owned());
+        if !new && !from_records {
+            return Err(Error::Source {
+                path: PathBuf::from(id),
+                reason: format!(
+                    "document id `{id}` is already taken by an earlier document; rename one of them"
+                ),
+            });
+        }
+        let hash = feed::content_hash(&paragraphs);
+        let writer = self.writer.as_ref().expect("writer lives until commit");
+        for paragraph in &paragraphs {
+            writer
+                .add_document(self.fields.document(paragraph, hash))
+                .map_err(|e| Error::Write {
+                    path: self.dir.clone(),
+                    source: Box::new(e),
+                })?;
+        }
+        self.meta.paragraphs += paragraphs.len() as u64;
+        if new {
+            self.meta.documents += 1;
+        }
+        Ok(())
+    }
+
+    fn source_done(&mut self, info: SourceInfo) {
+        self.meta.sources.push(info);
+    }
+
+    fn progress(&mut self, source: &Path, bytes: u64, size: u64) {
+        self.report(source, bytes, size);
+    }
+}
+
 impl Drop for IndexBuilder {
     fn drop(&mut self) {
         if let Some(writer) = self.writer.take() {
@@ -433,6 +369,8 @@ impl Drop for IndexBuilder {
 /// An open index: the handle a program keeps to search.
 pub struct Index {
     pub(crate) dir: PathBuf,
+    /// The generation directory this handle reads.
+    pub(crate) generation: PathBuf,
     pub(crate) tantivy: tantivy::Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
@@ -491,20 +429,33 @@ impl Index {
                 expected: INDEX_FORMAT,
             });
         }
-        let meta: IndexMeta = serde_json::from_value(probe)
+        let mut meta: IndexMeta = serde_json::from_value(probe)
             .map_err(|e| corrupt(format!("{gen_name}/{META}: {e}")))?;
         let tantivy = tantivy::Index::open_in_dir(&generation)
             .map_err(|e| corrupt(format!("tantivy cannot open {gen_name}: {e}")))?;
+        // An update (IndexUpdater) records the new meta in its tantivy commit, atomically
+        // with the documents.
+        if let Some(payload) = tantivy
+            .load_metas()
+            .map_err(|e| corrupt(format!("tantivy cannot read the metas of {gen_name}: {e}")))?
+            .payload
+        {
+            meta = serde_json::from_str(&payload)
+                .map_err(|e| corrupt(format!("the commit payload of {gen_name}: {e}")))?;
+        }
         analysis::register(tantivy.tokenizers());
         let fields = Fields::from_schema(&tantivy.schema())
             .ok_or_else(|| corrupt("the schema lacks zhen's fields".to_owned()))?;
+        // Searchers follow commits to this generation (updates) on their own; a rebuild
+        // makes a new generation, which `Searcher::reload` switches to.
         let reader = tantivy
             .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
             .try_into()
             .map_err(|e| corrupt(format!("cannot open the segments of {gen_name}: {e}")))?;
         Ok(Index {
             dir,
+            generation,
             tantivy,
             reader,
             fields,
@@ -531,17 +482,98 @@ impl Index {
     pub fn tantivy(&self) -> &tantivy::Index {
         &self.tantivy
     }
+
+    /// Counts of what the index holds now (including updates committed since it was
+    /// opened), its size on disk and its format.
+    ///
+    /// ```
+    /// # fn main() -> zhen::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut builder = zhen::IndexBuilder::create(dir.path())?;
+    /// builder.add_text("zh", "1. 打击人口贩运。\n\n2. 促进表达自由。")?;
+    /// builder.add_text("en", "1. Combating human trafficking.")?;
+    /// builder.commit()?;
+    /// let stats = zhen::Index::open(dir.path())?.stats()?;
+    /// assert_eq!((stats.documents, stats.paragraphs), (2, 3));
+    /// assert_eq!(stats.languages["zh"], 2);
+    /// assert_eq!(stats.languages["en"], 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn stats(&self) -> Result<IndexStats> {
+        self.reader.reload()?;
+        let searcher = self.reader.searcher();
+        let meta = match self.tantivy.load_metas()?.payload {
+            Some(payload) => serde_json::from_str(&payload).unwrap_or_else(|_| self.meta.clone()),
+            None => self.meta.clone(),
+        };
+        let mut languages = std::collections::BTreeMap::new();
+        for lang in [analysis::Lang::Zh, analysis::Lang::En, analysis::Lang::Und] {
+            let query = tantivy::query::TermQuery::new(
+                tantivy::Term::from_field_text(self.fields.lang, lang.code()),
+                tantivy::schema::IndexRecordOption::Basic,
+            );
+            let n = searcher.search(&query, &tantivy::collector::Count)? as u64;
+            if n > 0 {
+                languages.insert(lang.code().to_owned(), n);
+            }
+        }
+        let size_bytes = walkdir::WalkDir::new(&self.generation)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.metadata().ok())
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+            .sum();
+        Ok(IndexStats {
+            dir: self.dir.clone(),
+            generation: self
+                .generation
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            documents: meta.documents,
+            paragraphs: searcher.num_docs(),
+            languages,
+            segments: searcher.segment_readers().len(),
+            size_bytes,
+            format: meta.format,
+            analyzer: meta.analyzer.clone(),
+            zhen_version: meta.zhen_version.clone(),
+            built_at: meta.built_at,
+            sources: meta.sources.len(),
+        })
+    }
 }
 
-fn doc_id(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    match name.rsplit_once('.') {
-        Some((stem, _)) if !stem.is_empty() => stem.to_owned(),
-        _ => name,
-    }
+/// What [`Index::stats`] reports.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct IndexStats {
+    /// The index directory.
+    pub dir: PathBuf,
+    /// The live generation (a subdirectory of [`IndexStats::dir`]).
+    pub generation: String,
+    /// Distinct document ids.
+    pub documents: u64,
+    /// Paragraphs (tantivy documents).
+    pub paragraphs: u64,
+    /// Paragraphs per detected language (`zh`, `en`, `und`).
+    pub languages: std::collections::BTreeMap<String, u64>,
+    /// tantivy segments (each query visits every segment).
+    pub segments: usize,
+    /// Bytes on disk of the live generation.
+    pub size_bytes: u64,
+    /// The on-disk format ([`INDEX_FORMAT`]).
+    pub format: u32,
+    /// The analyzer the text fields were indexed with.
+    pub analyzer: String,
+    /// The zhen version that built the index.
+    pub zhen_version: String,
+    /// When the index was built, in seconds since the Unix epoch.
+    pub built_at: u64,
+    /// How many sources (files or texts) it was built and updated from.
+    pub sources: usize,
 }
 
 /// The files [`IndexBuilder::add_path`] indexes for `path`: the file itself, or for a
@@ -609,6 +641,18 @@ fn only_zhen_leftovers(dir: &Path) -> bool {
                 || name.starts_with(CURRENT)
         })
     })
+}
+
+/// The name of the live generation of the index at `dir`, if there is one.
+pub(crate) fn current_generation(dir: &Path) -> Result<Option<String>> {
+    match fs::read_to_string(dir.join(CURRENT)) {
+        Ok(pointer) => Ok(Some(pointer.trim().to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(Error::Read {
+            path: dir.join(CURRENT),
+            source,
+        }),
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::analysis::{ANALYZER_NAME, CHARS_ANALYZER_NAME, NGRAM_ANALYZER_NAME};
+use crate::analysis::{Lang, ANALYZER_NAME, CHARS_ANALYZER_NAME, NGRAM_ANALYZER_NAME};
 use crate::document::{BlockKind, Paragraph};
 
 /// The fields of zhen's schema.
@@ -22,6 +22,8 @@ pub(crate) struct Fields {
     pub grams: Field,
     pub chars: Field,
     pub meta: Field,
+    pub lang: Field,
+    pub hash: Field,
 }
 
 impl Fields {
@@ -57,6 +59,10 @@ impl Fields {
             grams: builder.add_text_field("body_grams", grams_options),
             chars: builder.add_text_field("body_chars", chars_options),
             meta: builder.add_text_field("meta", STORED),
+            lang: builder.add_text_field("lang", STRING | STORED),
+            // The content hash of the paragraph's whole document, on each of its
+            // paragraphs: re-adding an unchanged document is then a no-op.
+            hash: builder.add_u64_field("doc_hash", STORED),
         };
         (builder.build(), fields)
     }
@@ -74,11 +80,15 @@ impl Fields {
             grams: get("body_grams")?,
             chars: get("body_chars")?,
             meta: get("meta")?,
+            lang: get("lang")?,
+            hash: get("doc_hash")?,
         })
     }
 
-    pub fn document(&self, p: &Paragraph) -> TantivyDocument {
+    pub fn document(&self, p: &Paragraph, doc_hash: u64) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
+        doc.add_text(self.lang, p.lang.code());
+        doc.add_u64(self.hash, doc_hash);
         doc.add_text(self.doc, &p.doc);
         doc.add_u64(self.ordinal, u64::from(p.ordinal));
         if let Some(n) = p.number {
@@ -118,6 +128,9 @@ impl Fields {
             metadata: text(self.meta)
                 .and_then(|m| serde_json::from_str(&m).ok())
                 .unwrap_or_default(),
+            lang: text(self.lang)
+                .and_then(|l| Lang::from_code(&l))
+                .unwrap_or(Lang::Und),
         }
     }
 }
