@@ -246,6 +246,16 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Whether byte `at` of `text` falls between two letters or digits of a word written in
+/// letters (never true inside Chinese, which has no word boundaries to respect).
+fn inside_word(text: &str, at: usize) -> bool {
+    let before = text[..at].chars().next_back();
+    let after = text[at..].chars().next();
+    let wordy =
+        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !crate::analysis::is_han(c));
+    wordy(before) && wordy(after)
+}
+
 fn chars_in(text: &str, range: (usize, usize)) -> usize {
     text[range.0..range.1].chars().count()
 }
@@ -299,10 +309,27 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
         // Start at a clause boundary (after `，`, `、`, …) when one is near, so the snippet
         // does not open in the middle of a word.
         start = clause_start.unwrap_or(s).max(start);
+        // Nor in the middle of an English word: start after its end.
+        if inside_word(text, start) {
+            if let Some(i) = text[start..first].find(char::is_whitespace) {
+                start += i + 1;
+            }
+        }
         end = text[start..]
             .char_indices()
             .nth(max_chars)
             .map_or(text.len(), |(i, _)| start + i);
+        if inside_word(text, end) {
+            let last = highlights
+                .iter()
+                .map(|h| h.end)
+                .filter(|&e| e <= end)
+                .max()
+                .unwrap_or(start);
+            if let Some(i) = text[last..end].rfind(char::is_whitespace) {
+                end = last + i;
+            }
+        }
         // End after the last clause punctuation of the final quarter, if any.
         let tail_from = text[start..end]
             .char_indices()
@@ -386,6 +413,27 @@ mod tests {
         let s = snippet(text, &hl(text, "人口贩运"), 24);
         assert_eq!(s.to_string(), "…第二句讲【人口贩运】问题。第三句也没有。…");
         assert!(s.text.chars().count() <= 24 + 2);
+    }
+
+    #[test]
+    fn english_is_cut_between_words() {
+        let text = "The United States pledges to work with the International Labour Organization against forced labour and human trafficking in all its forms and everywhere";
+        let s = snippet(text, &hl(text, "human trafficking"), 60);
+        let inner = s.text.trim_matches('…');
+        assert!(text.contains(inner), "{}", s.text);
+        let at = text.find(inner).unwrap();
+        assert!(
+            at == 0 || text[..at].ends_with(' '),
+            "starts mid-word: {}",
+            s.text
+        );
+        let end = at + inner.len();
+        assert!(
+            end == text.len() || text[end..].starts_with(' '),
+            "ends mid-word: {}",
+            s.text
+        );
+        assert!(s.to_string().contains("【human trafficking】"), "{s}");
     }
 
     #[test]
