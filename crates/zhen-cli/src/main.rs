@@ -152,6 +152,12 @@ struct IndexArgs {
     /// Remove these documents (by id) from the existing index.
     #[arg(long, value_name = "ID", num_args = 1.., conflicts_with = "sources")]
     remove: Vec<String>,
+
+    /// A user dictionary in jieba's format (`word [freq] [tag]` per line) extending the
+    /// segmentation with domain words; stored with the index, so searches and later
+    /// updates use it too.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["add", "remove"])]
+    dict: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -341,7 +347,11 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     } else {
         args.sources
     };
-    let report = build(&location.dir, &sources)?;
+    let dict = match &args.dict {
+        Some(path) => zhen::analysis::UserDict::read(path)?,
+        None => zhen::analysis::UserDict::default(),
+    };
+    let report = build(&location.dir, &sources, dict)?;
     eprintln!(
         "zhen: indexed {} paragraphs of {} document(s) into {} in {:.2} s",
         report.paragraphs,
@@ -353,7 +363,11 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
 }
 
 /// Builds the index from `sources`, with a progress bar on a terminal.
-fn build(dir: &std::path::Path, sources: &[PathBuf]) -> anyhow::Result<zhen::BuildReport> {
+fn build(
+    dir: &std::path::Path,
+    sources: &[PathBuf],
+    dict: zhen::analysis::UserDict,
+) -> anyhow::Result<zhen::BuildReport> {
     let mut files = Vec::new();
     for source in sources {
         files.extend(zhen::index::source_files(source, dir)?);
@@ -362,7 +376,7 @@ fn build(dir: &std::path::Path, sources: &[PathBuf]) -> anyhow::Result<zhen::Bui
         .iter()
         .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
         .collect();
-    let mut builder = zhen::IndexBuilder::create(dir)?;
+    let mut builder = zhen::IndexBuilder::create_with_dict(dir, dict)?;
     let bar = progress::Bar::new(sizes.iter().sum());
     if let Some(bar) = &bar {
         let bar = bar.clone();
@@ -568,7 +582,11 @@ fn open_or_build(location: &IndexLocation) -> anyhow::Result<zhen::Index> {
         }
         Err(e) => return Err(e.into()),
     }
-    let report = build(&location.dir, &[locate::data_dir()])?;
+    let report = build(
+        &location.dir,
+        &[locate::data_dir()],
+        zhen::analysis::UserDict::default(),
+    )?;
     eprintln!(
         "zhen: indexed {} paragraphs of {} document(s) in {:.2} s",
         report.paragraphs,

@@ -121,6 +121,9 @@ pub fn stats(out: &mut impl Write, stats: &zhen::IndexStats) -> io::Result<()> {
         stats.analyzer, stats.format, stats.zhen_version
     )?;
     writeln!(out, "sources     {}", stats.sources)?;
+    if stats.user_dict_words > 0 {
+        writeln!(out, "user dict   {} words", stats.user_dict_words)?;
+    }
     Ok(())
 }
 

@@ -689,3 +689,62 @@ fn updating_a_missing_index_exits_1_and_says_how_to_build_it() {
     );
     assert!(stderr.contains("zhen index"), "{stderr}");
 }
+
+#[test]
+fn a_user_dictionary_is_stored_with_the_index_and_used_by_searches_and_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let dict = dir.path().join("domain.dict");
+    std::fs::write(&dict, "南共市指南 1000\n高专办\n").unwrap();
+    let doc = dir.path().join("memo.txt");
+    std::fs::write(
+        &doc,
+        "1. 《南共市指南》旨在整合救助行动。\n\n2. 高专办发布了报告。",
+    )
+    .unwrap();
+    let idx = dir.path().join("idx");
+    zhen()
+        .args(["index", "--index"])
+        .arg(&idx)
+        .arg("--dict")
+        .arg(&dict)
+        .arg(&doc)
+        .assert()
+        .success();
+    let v = search_json(&idx, &["南共市指南", "--explain"]);
+    assert_eq!(
+        v["explanation"]["clauses"][0]["words"],
+        serde_json::json!(["南共市指南"])
+    );
+    assert_eq!(paragraphs(&v), [1]);
+    assert_eq!(stats_json(&idx)["user_dict_words"], 2);
+
+    // An update segments with the stored dictionary, without being given it.
+    let more = dir.path().join("more.txt");
+    std::fs::write(&more, "1. 高专办再次提到南共市指南。").unwrap();
+    zhen()
+        .args(["index", "--index"])
+        .arg(&idx)
+        .arg("--add")
+        .arg(&more)
+        .assert()
+        .success();
+    let v = search_json(&idx, &["高专办"]);
+    assert_eq!(v["total_hits"], 2);
+
+    // A bad dictionary stops the build before anything is replaced.
+    std::fs::write(&dict, "高专办 lots\n").unwrap();
+    let stderr = fails_with(
+        1,
+        zhen()
+            .args(["index", "--index"])
+            .arg(&idx)
+            .arg("--dict")
+            .arg(&dict)
+            .arg(&doc),
+    );
+    assert!(
+        stderr.contains("domain.dict") && stderr.contains("line 1"),
+        "{stderr}"
+    );
+    assert_eq!(search_json(&idx, &["高专办"])["total_hits"], 2);
+}

@@ -31,6 +31,7 @@ mod normalize;
 mod script;
 mod segment;
 mod tokenizer;
+mod user_dict;
 
 use std::sync::{Arc, OnceLock};
 
@@ -41,6 +42,7 @@ pub use normalize::{to_simplified, Folded};
 pub use script::{detect_lang, is_han, Lang};
 pub use segment::TokenKind;
 pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};
+pub use user_dict::UserDict;
 
 /// The name the analyzer is registered under in a tantivy [`TokenizerManager`].
 pub const ANALYZER_NAME: &str = "zhen";
@@ -76,6 +78,14 @@ pub(crate) fn default_jieba() -> Arc<Jieba> {
 /// ```
 pub fn compound_parts(word: &str) -> Vec<String> {
     compound_part_ranges(dictionary::has_word, word)
+        .into_iter()
+        .map(|(a, b)| word[a..b].to_owned())
+        .collect()
+}
+
+/// [`compound_parts`] with jieba's default dictionary extended by `dict`.
+pub(crate) fn compound_parts_with(dict: &UserDict, word: &str) -> Vec<String> {
+    compound_part_ranges(|w| dict.contains(w) || dictionary::has_word(w), word)
         .into_iter()
         .map(|(a, b)| word[a..b].to_owned())
         .collect()
@@ -154,18 +164,41 @@ pub fn chars_analyzer() -> TextAnalyzer {
     TextAnalyzer::from(ZhenTokenizer::chars())
 }
 
+/// As [`analyzer()`], with jieba's default dictionary extended by a user dictionary.
+pub fn analyzer_with_dict(dict: &UserDict) -> TextAnalyzer {
+    analyzer_with(ZhenTokenizer::with_user_dict(dict))
+}
+
+/// As [`bulk_analyzer()`], with jieba's default dictionary extended by a user dictionary.
+pub fn bulk_analyzer_with_dict(dict: &UserDict) -> TextAnalyzer {
+    if dict.is_empty() {
+        return bulk_analyzer();
+    }
+    analyzer_with(ZhenTokenizer::with_jieba(Arc::new(dict.jieba())))
+}
+
 /// Registers [`analyzer()`] under [`ANALYZER_NAME`], [`edge_ngram_analyzer()`] under
 /// [`NGRAM_ANALYZER_NAME`] and [`chars_analyzer()`] under [`CHARS_ANALYZER_NAME`].
 pub fn register(manager: &TokenizerManager) {
-    manager.register(ANALYZER_NAME, analyzer());
+    register_with_dict(manager, &UserDict::default());
+}
+
+/// As [`register`], with a user dictionary for the word field.
+pub fn register_with_dict(manager: &TokenizerManager, dict: &UserDict) {
+    manager.register(ANALYZER_NAME, analyzer_with_dict(dict));
     manager.register(NGRAM_ANALYZER_NAME, edge_ngram_analyzer());
     manager.register(CHARS_ANALYZER_NAME, chars_analyzer());
 }
 
 /// As [`register`], with [`bulk_analyzer()`] for the word field: for index writers.
 pub fn register_bulk(manager: &TokenizerManager) {
-    register(manager);
-    manager.register(ANALYZER_NAME, bulk_analyzer());
+    register_bulk_with_dict(manager, &UserDict::default());
+}
+
+/// As [`register_bulk`], with a user dictionary for the word field.
+pub fn register_bulk_with_dict(manager: &TokenizerManager, dict: &UserDict) {
+    register_with_dict(manager, dict);
+    manager.register(ANALYZER_NAME, bulk_analyzer_with_dict(dict));
 }
 
 /// Calls `visit(position, start, end, term)` for every term [`ngram_analyzer()`] produces

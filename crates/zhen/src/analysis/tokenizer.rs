@@ -31,7 +31,7 @@ impl Segmenter {
     pub(crate) fn has_word(&self, word: &str) -> bool {
         match self {
             Segmenter::Full(jieba) => jieba.has_word(word),
-            Segmenter::Partial(_) => super::dictionary::has_word(word),
+            Segmenter::Partial(partial) => partial.has_word(word),
         }
     }
 }
@@ -148,6 +148,14 @@ impl ZhenTokenizer {
             folded: Folded::default(),
             tokens: Vec::new(),
             seen: CharSet::default(),
+        }
+    }
+
+    /// As [`ZhenTokenizer::new`], with jieba's default dictionary extended by `dict`.
+    pub fn with_user_dict(dict: &super::UserDict) -> ZhenTokenizer {
+        ZhenTokenizer {
+            segmenter: Some(Segmenter::Partial(Box::new(PartialJieba::with_user(dict)))),
+            ..ZhenTokenizer::new()
         }
     }
 

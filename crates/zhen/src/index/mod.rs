@@ -28,7 +28,7 @@ use tantivy::indexer::IndexWriter;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{IndexReader, IndexSettings, ReloadPolicy};
 
-use crate::analysis;
+use crate::analysis::{self, UserDict};
 use crate::document::{self, Paragraph};
 use crate::error::{Error, Result};
 use crate::source::{self, SourceEncoding};
@@ -42,6 +42,8 @@ pub const INDEX_FORMAT: u32 = 6;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";
+/// The user dictionary of a generation, with every frequency resolved.
+const USER_DICT: &str = "user.dict";
 const GEN_PREFIX: &str = "gen-";
 const TMP_PREFIX: &str = ".tmp-";
 const WRITER_HEAP_BYTES: usize = 400 * 1024 * 1024;
@@ -64,6 +66,9 @@ pub struct IndexMeta {
     pub paragraphs: u64,
     /// When the index was built, in seconds since the Unix epoch.
     pub built_at: u64,
+    /// How many words the user dictionary stored with the index has (0 for none).
+    #[serde(default)]
+    pub user_dict_words: u64,
 }
 
 /// One source of an index: a text document, a JSON Lines corpus, or text given by a
@@ -154,6 +159,28 @@ impl IndexBuilder {
     /// answering until the commit). Any other existing directory is refused with
     /// [`Error::NotAnIndex`] rather than overwritten.
     pub fn create(dir: impl AsRef<Path>) -> Result<IndexBuilder> {
+        IndexBuilder::create_with_dict(dir, UserDict::default())
+    }
+
+    /// As [`IndexBuilder::create`], segmenting Chinese with jieba's default dictionary
+    /// extended by `dict`. The dictionary is stored with the index, so that searches (and
+    /// later updates) segment exactly as the build did.
+    ///
+    /// ```
+    /// # fn main() -> zhen::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let dict = zhen::analysis::UserDict::parse("南共市指南 1000", "domain.dict")?;
+    /// let mut builder = zhen::IndexBuilder::create_with_dict(dir.path(), dict)?;
+    /// builder.add_text("memo", "1. 《南共市指南》旨在整合救助行动。")?;
+    /// builder.commit()?;
+    /// let searcher = zhen::Index::open(dir.path())?.searcher();
+    /// let explanation = searcher.explain("南共市指南")?;
+    /// assert_eq!(explanation.clauses[0].words, ["南共市指南"]);
+    /// assert_eq!(searcher.search("南共市指南", 5)?.total_hits, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn create_with_dict(dir: impl AsRef<Path>, dict: UserDict) -> Result<IndexBuilder> {
         let dir = dir.as_ref().to_path_buf();
         let write_err = |e: std::io::Error| Error::Write {
             path: dir.clone(),
@@ -179,6 +206,9 @@ impl IndexBuilder {
         );
         let tmp = dir.join(format!("{TMP_PREFIX}{gen_id}"));
         fs::create_dir(&tmp).map_err(write_err)?;
+        if !dict.is_empty() {
+            write_synced(&tmp.join(USER_DICT), dict.to_text().as_bytes()).map_err(write_err)?;
+        }
 
         let engine_err = |e: tantivy::TantivyError| Error::Write {
             path: dir.clone(),
@@ -201,7 +231,7 @@ impl IndexBuilder {
             .settings(settings)
             .create_in_dir(&tmp)
             .map_err(engine_err)?;
-        analysis::register_bulk(index.tokenizers());
+        analysis::register_bulk_with_dict(index.tokenizers(), &dict);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
         let writer = index
             .writer_with_num_threads(threads, WRITER_HEAP_BYTES * threads)
@@ -220,6 +250,7 @@ impl IndexBuilder {
                 documents: 0,
                 paragraphs: 0,
                 built_at: stamp.as_secs(),
+                user_dict_words: dict.len() as u64,
             },
             doc_ids: HashSet::new(),
             progress: None,
@@ -371,6 +402,8 @@ pub struct Index {
     pub(crate) dir: PathBuf,
     /// The generation directory this handle reads.
     pub(crate) generation: PathBuf,
+    /// The user dictionary stored with the generation (empty for none).
+    pub(crate) dict: std::sync::Arc<UserDict>,
     pub(crate) tantivy: tantivy::Index,
     pub(crate) reader: IndexReader,
     pub(crate) fields: Fields,
@@ -443,7 +476,13 @@ impl Index {
             meta = serde_json::from_str(&payload)
                 .map_err(|e| corrupt(format!("the commit payload of {gen_name}: {e}")))?;
         }
-        analysis::register(tantivy.tokenizers());
+        let dict_path = generation.join(USER_DICT);
+        let dict = match fs::read_to_string(&dict_path) {
+            Ok(text) => UserDict::parse(&text, &dict_path)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => UserDict::default(),
+            Err(e) => return Err(corrupt(format!("cannot read {gen_name}/{USER_DICT}: {e}"))),
+        };
+        analysis::register_with_dict(tantivy.tokenizers(), &dict);
         let fields = Fields::from_schema(&tantivy.schema())
             .ok_or_else(|| corrupt("the schema lacks zhen's fields".to_owned()))?;
         // Searchers follow commits to this generation (updates) on their own; a rebuild
@@ -456,6 +495,7 @@ impl Index {
         Ok(Index {
             dir,
             generation,
+            dict: std::sync::Arc::new(dict),
             tantivy,
             reader,
             fields,
@@ -542,6 +582,7 @@ impl Index {
             zhen_version: meta.zhen_version.clone(),
             built_at: meta.built_at,
             sources: meta.sources.len(),
+            user_dict_words: self.dict.len() as u64,
         })
     }
 }
@@ -574,6 +615,8 @@ pub struct IndexStats {
     pub built_at: u64,
     /// How many sources (files or texts) it was built and updated from.
     pub sources: usize,
+    /// How many words its user dictionary has (0 for none).
+    pub user_dict_words: u64,
 }
 
 /// The files [`IndexBuilder::add_path`] indexes for `path`: the file itself, or for a

@@ -104,7 +104,7 @@ impl IndexUpdater {
     /// Opens the index at `dir` for an update (see [`Index::open`] for the errors).
     pub fn open(dir: impl AsRef<Path>) -> Result<IndexUpdater> {
         let index = Index::open(dir)?;
-        analysis::register_bulk(index.tantivy.tokenizers());
+        analysis::register_bulk_with_dict(index.tantivy.tokenizers(), &index.dict);
         let write_err = |e: tantivy::TantivyError| Error::Write {
             path: index.dir.clone(),
             source: Box::new(e),

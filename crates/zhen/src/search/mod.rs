@@ -161,6 +161,8 @@ struct Inner {
     /// jieba words it has looked up, so repeated vocabulary costs nothing the second time.
     /// Held only while a query is compiled.
     words: Mutex<TextAnalyzer>,
+    /// The index's user dictionary (for compound parts).
+    dict: Arc<analysis::UserDict>,
     grams: TextAnalyzer,
     stemmer: TextAnalyzer,
 }
@@ -196,7 +198,8 @@ impl Index {
                     reader: self.reader.clone(),
                     fields: self.fields,
                 }),
-                words: Mutex::new(analysis::analyzer()),
+                words: Mutex::new(analysis::analyzer_with_dict(&self.dict)),
+                dict: self.dict.clone(),
                 grams: analysis::ngram_analyzer(),
                 stemmer: analysis::word_stemmer(),
             }),
@@ -271,6 +274,7 @@ impl Searcher {
             &mut query::Target {
                 words: &mut words,
                 grams,
+                dict: &self.inner.dict,
                 words_field: fields.body,
                 grams_field: fields.grams,
                 chars_field: fields.chars,

@@ -279,6 +279,7 @@ impl TokenPattern {
 /// The analyzers and fields a query is compiled against.
 pub(crate) struct Target<'a> {
     pub words: &'a mut TextAnalyzer,
+    pub dict: &'a crate::analysis::UserDict,
     pub grams: &'a mut TextAnalyzer,
     pub words_field: Field,
     pub grams_field: Field,
@@ -506,7 +507,7 @@ impl Compiler<'_, '_> {
         TokenPattern {
             term: term.to_owned(),
             grams: Some(self.grams_of(term)),
-            parts: crate::analysis::compound_parts(term)
+            parts: crate::analysis::compound_parts_with(self.target.dict, term)
                 .into_iter()
                 .map(|part| {
                     let grams = self.grams_of(&part);
