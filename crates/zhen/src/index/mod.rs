@@ -38,7 +38,7 @@ pub use update::{IndexUpdater, UpdateReport};
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
 /// the analyzer changes what is indexed: an index of another format must be rebuilt.
-pub const INDEX_FORMAT: u32 = 6;
+pub const INDEX_FORMAT: u32 = 7;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";
