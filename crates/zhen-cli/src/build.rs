@@ -37,16 +37,22 @@ impl std::error::Error for Partial {}
 /// A finished build and what it left out.
 pub struct Built {
     pub report: zhen::BuildReport,
-    /// Files (or directory entries) not indexed at all.
-    pub skipped_files: usize,
-    /// Records of JSON Lines corpora skipped, in files otherwise indexed.
-    pub skipped_records: usize,
+    pub skipped: Skipped,
 }
 
-impl Built {
+/// What a build or an update left out.
+#[derive(Debug, Default)]
+pub struct Skipped {
+    /// Files (or directory entries) not indexed at all.
+    pub files: usize,
+    /// Records of JSON Lines corpora skipped, in files otherwise indexed.
+    pub records: usize,
+}
+
+impl Skipped {
     /// `Err(Partial)` when anything was skipped, so the command exits with status 3.
     pub fn into_result(self) -> anyhow::Result<()> {
-        if self.skipped_files + self.skipped_records == 0 {
+        if self.files + self.records == 0 {
             return Ok(());
         }
         Err(Partial {
@@ -54,7 +60,7 @@ impl Built {
                 "skipped {} file(s) and {} record(s) that could not be read (each named above); \
                  everything else is indexed. Fix or remove them and run `zhen index` again, or \
                  pass --on-error stop to refuse partial builds",
-                self.skipped_files, self.skipped_records
+                self.files, self.records
             ),
         }
         .into())
@@ -86,31 +92,19 @@ fn skippable(err: &zhen::Error) -> bool {
 /// out; the index is still replaced only if at least one paragraph was indexed, so a run
 /// where every source fails keeps the previous index. With [`OnError::Stop`], the first
 /// such error fails the build and the previous index keeps answering.
-pub fn build(dir: &Path, sources: &[PathBuf], on_error: OnError) -> anyhow::Result<Built> {
+pub fn build(
+    dir: &Path,
+    sources: &[PathBuf],
+    dict: zhen::analysis::UserDict,
+    on_error: OnError,
+) -> anyhow::Result<Built> {
     let skip = on_error == OnError::Skip;
-    let mut files = Vec::new();
-    let mut listing_problems = Vec::new();
-    for source in sources {
-        match zhen::index::list_sources(source, dir) {
-            Ok((found, unreadable)) => {
-                files.extend(found);
-                listing_problems.extend(unreadable);
-            }
-            Err(e) if skip && skippable(&e) => listing_problems.push(e),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    if !skip {
-        if let Some(first) = listing_problems.into_iter().next() {
-            return Err(first.into());
-        }
-        listing_problems = Vec::new();
-    }
+    let (files, listing_problems) = list(dir, sources, on_error)?;
     let sizes: Vec<u64> = files
         .iter()
         .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
         .collect();
-    let mut builder = zhen::IndexBuilder::create(dir)?;
+    let mut builder = zhen::IndexBuilder::create_with_dict(dir, dict)?;
     let bar = progress::Bar::new(sizes.iter().sum());
     for problem in &listing_problems {
         report(bar.as_ref(), problem);
@@ -173,7 +167,80 @@ pub fn build(dir: &Path, sources: &[PathBuf], on_error: OnError) -> anyhow::Resu
     }
     Ok(Built {
         report: builder.commit()?,
-        skipped_files,
-        skipped_records,
+        skipped: Skipped {
+            files: skipped_files,
+            records: skipped_records,
+        },
+    })
+}
+
+/// The files of `sources`, and (when skipping) what could not be listed.
+fn list(
+    dir: &Path,
+    sources: &[PathBuf],
+    on_error: OnError,
+) -> anyhow::Result<(Vec<PathBuf>, Vec<zhen::Error>)> {
+    let skip = on_error == OnError::Skip;
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for source in sources {
+        match zhen::index::list_sources(source, dir) {
+            Ok((found, unreadable)) => {
+                files.extend(found);
+                problems.extend(unreadable);
+            }
+            Err(e) if skip && skippable(&e) => problems.push(e),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !skip {
+        if let Some(first) = problems.into_iter().next() {
+            return Err(first.into());
+        }
+        problems = Vec::new();
+    }
+    Ok((files, problems))
+}
+
+/// `zhen index --add`: adds the documents of `sources` to `updater`, skipping (and
+/// reporting) or stopping at what cannot be read, as a build does. Nothing is visible
+/// until the caller commits; a stop drops the update, leaving the index as it was.
+pub fn add(
+    updater: &mut zhen::IndexUpdater,
+    dir: &Path,
+    sources: &[PathBuf],
+    on_error: OnError,
+) -> anyhow::Result<Skipped> {
+    let skip = on_error == OnError::Skip;
+    let (files, problems) = list(dir, sources, on_error)?;
+    for problem in &problems {
+        report(None, problem);
+    }
+    let records = Arc::new(AtomicUsize::new(0));
+    if skip {
+        let count = records.clone();
+        updater.skip_bad_records(move |e| {
+            count.fetch_add(1, Ordering::Relaxed);
+            report(None, e);
+        });
+    }
+    let mut skipped_files = problems.len();
+    for file in &files {
+        match updater.add_path(file) {
+            Ok(_) => {}
+            Err(e) if skip && skippable(&e) => {
+                report(None, &e);
+                skipped_files += 1;
+            }
+            Err(e) if skippable(&e) => anyhow::bail!(
+                "{e} (stopped there, --on-error stop: the index at {} is unchanged)",
+                dir.display()
+            ),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Skipped {
+        files: skipped_files,
+        records: records.load(Ordering::Relaxed),
     })
 }

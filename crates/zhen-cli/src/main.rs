@@ -91,6 +91,12 @@ enum Command {
         zhen bench --index /tmp/laws --iters 200 --threads 2 --json"
     )]
     Bench(BenchArgs),
+
+    /// Show what an index holds: documents, paragraphs, languages, segments, size, format.
+    #[command(after_help = "Examples:\n  \
+        zhen stats\n  \
+        zhen stats --index /tmp/laws --json")]
+    Stats(StatsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -153,6 +159,32 @@ struct IndexArgs {
     /// stop the build (exit status 1, nothing replaced).
     #[arg(long, value_enum, default_value_t = build::OnError::Skip, value_name = "WHAT")]
     on_error: build::OnError,
+
+    /// Add (or replace, by document id) the documents of these files in the existing
+    /// index instead of rebuilding it; unchanged documents are skipped.
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with = "sources")]
+    add: Vec<PathBuf>,
+
+    /// Remove these documents (by id) from the existing index.
+    #[arg(long, value_name = "ID", num_args = 1.., conflicts_with = "sources")]
+    remove: Vec<String>,
+
+    /// A user dictionary in jieba's format (`word [freq] [tag]` per line) extending the
+    /// segmentation with domain words; stored with the index, so searches and later
+    /// updates use it too.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["add", "remove"])]
+    dict: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct StatsArgs {
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    #[arg(long, value_name = "DIR")]
+    index: Option<PathBuf>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -177,9 +209,28 @@ struct SearchArgs {
     #[arg(long)]
     explain: bool,
 
+    /// Only paragraphs of this document (its id, as hits show it).
+    #[arg(long, value_name = "ID")]
+    doc: Option<String>,
+
+    /// Only paragraphs in this language (detected per paragraph).
+    #[arg(long, value_enum, value_name = "LANG")]
+    lang: Option<LangArg>,
+
+    /// Show each hit's counterpart in the other language (same document, same paragraph
+    /// number), as in a parallel corpus.
+    #[arg(long)]
+    parallel: bool,
+
     /// When to colour the output: auto means on a terminal and unless NO_COLOR is set.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -205,8 +256,13 @@ const SEARCH_FLAGS: &[&str] = &[
     "--limit",
     "-n",
     "--color",
+    "--explain",
+    "--doc",
+    "--lang",
+    "--parallel",
 ];
-const SEARCH_FLAGS_WITH_VALUE: &[&str] = &["--index", "--limit", "-n", "--color"];
+const SEARCH_FLAGS_WITH_VALUE: &[&str] =
+    &["--index", "--limit", "-n", "--color", "--doc", "--lang"];
 
 fn protect_exclusions(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     let Some(search_at) = args
@@ -257,6 +313,7 @@ fn main() -> ExitCode {
         Command::Search(args) => run_search(args),
         Command::Eval(args) => run_eval(args),
         Command::Bench(args) => run_bench(args),
+        Command::Stats(args) => run_stats(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -302,12 +359,19 @@ fn exit_status(err: &anyhow::Error) -> u8 {
 
 fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     let location = IndexLocation::resolve(args.index);
+    if !args.add.is_empty() || !args.remove.is_empty() {
+        return update(&location.dir, &args.add, &args.remove, args.on_error);
+    }
     let sources = if args.sources.is_empty() {
         vec![locate::data_dir()]
     } else {
         args.sources
     };
-    let built = build::build(&location.dir, &sources, args.on_error)?;
+    let dict = match &args.dict {
+        Some(path) => zhen::analysis::UserDict::read(path)?,
+        None => zhen::analysis::UserDict::default(),
+    };
+    let built = build::build(&location.dir, &sources, dict, args.on_error)?;
     let report = &built.report;
     eprintln!(
         "zhen: indexed {} paragraphs of {} document(s) into {} in {:.2} s",
@@ -316,7 +380,42 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
         location.dir.display(),
         report.elapsed.as_secs_f64()
     );
-    built.into_result()
+    built.skipped.into_result()
+}
+
+/// `zhen index --add/--remove`: an incremental update of the existing index.
+fn update(
+    dir: &std::path::Path,
+    add: &[PathBuf],
+    remove: &[String],
+    on_error: build::OnError,
+) -> anyhow::Result<()> {
+    let mut updater = zhen::IndexUpdater::open(dir)?;
+    let skipped = build::add(&mut updater, dir, add, on_error)?;
+    for id in remove {
+        updater.remove(id)?;
+    }
+    let report = updater.commit()?;
+    for id in &report.not_found {
+        eprintln!("zhen: warning: no document `{id}` in {}", dir.display());
+    }
+    eprintln!(
+        "zhen: updated {}: {} added, {} replaced, {} unchanged, {} removed; now {} paragraphs of {} document(s)",
+        dir.display(),
+        report.added,
+        report.replaced,
+        report.unchanged,
+        report.removed,
+        report.paragraphs,
+        report.documents
+    );
+    skipped.into_result()
+}
+
+fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
+    let location = IndexLocation::resolve(args.index);
+    let stats = zhen::Index::open(&location.dir)?.stats()?;
+    print(args.json, &stats, |out| render::stats(out, &stats))
 }
 
 fn run_search(args: SearchArgs) -> anyhow::Result<()> {
@@ -325,6 +424,12 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     let query = args.query.join(" ");
     let mut options = zhen::SearchOptions::with_limit(args.limit as usize);
     options.explain = args.explain;
+    options.doc = args.doc;
+    options.lang = args.lang.map(|l| match l {
+        LangArg::Zh => zhen::Lang::Zh,
+        LangArg::En => zhen::Lang::En,
+    });
+    options.parallel = args.parallel;
     let results = index.searcher().search_with(&query, &options)?;
 
     let stdout = std::io::stdout();
@@ -463,7 +568,12 @@ fn open_or_build(location: &IndexLocation) -> anyhow::Result<zhen::Index> {
         Err(e) => return Err(e.into()),
     }
     // Skipped files are reported as they are met; the search goes on with the rest.
-    let report = match build::build(&location.dir, &[locate::data_dir()], build::OnError::Skip) {
+    let report = match build::build(
+        &location.dir,
+        &[locate::data_dir()],
+        zhen::analysis::UserDict::default(),
+        build::OnError::Skip,
+    ) {
         Ok(built) => built.report,
         // Another process is building it (a concurrent first search, say): use its index.
         Err(e) if matches!(e.downcast_ref(), Some(zhen::Error::Locked { .. })) => {

@@ -72,13 +72,57 @@ pub fn results(out: &mut impl Write, results: &SearchResults, color: bool) -> io
             paint(LABEL, &label),
             paint(
                 DIM,
-                &format!("score {:.2}  {}:{}", hit.score, hit.doc, hit.line)
+                &format!(
+                    "score {:.2}  {}:{}  {}",
+                    hit.score, hit.doc, hit.line, hit.lang
+                )
             ),
         )?;
         if let Some(section) = &hit.section {
             writeln!(out, "     {}", paint(DIM, &format!("§ {section}")))?;
         }
         writeln!(out, "     {}", snippet(&hit.snippet, color))?;
+        match &hit.parallel {
+            Some(Some(parallel)) => writeln!(
+                out,
+                "     {} {}",
+                paint(LABEL, &format!("{}:", parallel.lang)),
+                parallel.text.replace('\n', " / ")
+            )?,
+            Some(None) => writeln!(out, "     {}", paint(DIM, "(no parallel text)"))?,
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Writes what `zhen stats` reports.
+pub fn stats(out: &mut impl Write, stats: &zhen::IndexStats) -> io::Result<()> {
+    let languages: Vec<String> = stats
+        .languages
+        .iter()
+        .map(|(lang, n)| format!("{lang} {n}"))
+        .collect();
+    writeln!(out, "index       {}", stats.dir.display())?;
+    writeln!(out, "generation  {}", stats.generation)?;
+    writeln!(out, "documents   {}", stats.documents)?;
+    writeln!(out, "paragraphs  {}", stats.paragraphs)?;
+    writeln!(out, "languages   {}", languages.join(", "))?;
+    writeln!(out, "segments    {}", stats.segments)?;
+    writeln!(
+        out,
+        "size        {:.1} MB ({} bytes)",
+        stats.size_bytes as f64 / 1e6,
+        stats.size_bytes
+    )?;
+    writeln!(
+        out,
+        "analyzer    {} (index format {}, built by zhen {})",
+        stats.analyzer, stats.format, stats.zhen_version
+    )?;
+    writeln!(out, "sources     {}", stats.sources)?;
+    if stats.user_dict_words > 0 {
+        writeln!(out, "user dict   {} words", stats.user_dict_words)?;
     }
     Ok(())
 }

@@ -47,10 +47,13 @@ pub mod index;
 pub mod search;
 pub mod source;
 
+pub use analysis::Lang;
 pub use document::{BlockKind, Paragraph};
 pub use error::{Error, Result};
-pub use index::{BuildReport, Index, IndexBuilder, IndexMeta, Progress};
+pub use index::{
+    BuildReport, Index, IndexBuilder, IndexMeta, IndexStats, IndexUpdater, Progress, UpdateReport,
+};
 pub use search::{
-    Explanation, Highlight, Hit, PhaseTimings, QueryError, SearchOptions, SearchResults, Searcher,
-    Snippet,
+    Explanation, Highlight, Hit, Parallel, PhaseTimings, QueryError, SearchOptions, SearchResults,
+    Searcher, Snippet,
 };

@@ -220,3 +220,49 @@ proptest! {
         prop_assert_eq!(terms(&text), terms(folded.text()));
     }
 }
+
+/// (position, term, source text) triples of an analyzer's output.
+fn positioned(
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    text: &str,
+) -> Vec<(usize, String, String)> {
+    analyze(analyzer, text)
+        .into_iter()
+        .map(|t| (t.position, t.text, text[t.start..t.end].to_owned()))
+        .collect()
+}
+
+#[test]
+fn the_gram_field_keeps_bigrams_and_characters_only_at_run_edges_with_gaps_around_runs() {
+    let got = positioned(
+        &mut zhen::analysis::edge_ngram_analyzer(),
+        "國際勞工 2020年，人",
+    );
+    let expected: Vec<(usize, String, String)> = [
+        (0, "国", "國"),
+        (0, "国际", "國際"),
+        (1, "际劳", "際勞"),
+        (2, "劳工", "勞工"),
+        (3, "工", "工"),
+        // A position is left free around every Han run.
+        (5, "2020", "2020"),
+        (7, "年", "年"),
+        (9, "人", "人"),
+    ]
+    .iter()
+    .map(|(p, t, s)| (*p, t.to_string(), s.to_string()))
+    .collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn the_character_field_has_each_han_character_once() {
+    let got: Vec<String> = analyze(
+        &mut zhen::analysis::chars_analyzer(),
+        "人口贩运 ILO 人權、人权 2020",
+    )
+    .into_iter()
+    .map(|t| t.text)
+    .collect();
+    assert_eq!(got, ["人", "口", "贩", "运", "权"]);
+}

@@ -215,11 +215,52 @@ fn explain_shows_tokens_per_field_and_the_tree() {
     let e = f.searcher.explain("宗教自由 -国会").unwrap();
     assert_eq!(e.clauses.len(), 2);
     assert_eq!(e.clauses[0].words, ["宗教自由"]);
-    assert_eq!(e.clauses[0].grams, ["宗教", "教自", "自由"]);
+    // Bigrams that do not overlap are enough for an exact substring.
+    assert_eq!(e.clauses[0].grams, ["宗教", "自由"]);
     assert_eq!(e.clauses[1].role, "excluded");
     let tree = e.tree.render();
     assert!(tree.contains("term body:宗教"), "{tree}");
     assert!(tree.contains("must not: term body_grams:国会"), "{tree}");
+}
+
+#[test]
+fn a_phrase_of_bigrams_that_do_not_overlap_still_needs_one_unbroken_run() {
+    let f = numbered(&[
+        "最高人民法院的判决。",
+        "人民，法院。",
+        "人民 法院。",
+        "人民群众与法院。",
+        "人民2法院。",
+        "依法追究刑事责任。",
+        "依法追究其刑事责任。",
+    ]);
+    assert_eq!(sorted(ranked(&f, "\"人民法院\"")), [1]);
+    // White space between Han characters in a query separates nothing.
+    assert_eq!(sorted(ranked(&f, "\"人民 法院\"")), [1]);
+    assert_eq!(sorted(ranked(&f, "\"人民2法院\"")), [5]);
+    assert_eq!(sorted(ranked(&f, "\"依法追究刑事责任\"")), [6]);
+    // Unquoted, the parts of the compound may stand apart; the unbroken run ranks first.
+    assert_eq!(ranked(&f, "人民法院")[0], 1);
+}
+
+#[test]
+fn one_word_queries_counted_apart_and_pruned_rank_and_count_as_the_full_evaluation() {
+    let f = shipped();
+    // `w OR w` defeats the one-word fast path and doubles every score.
+    for q in ["人权", "贩运", "国", "权", "general", "2021", "劳工"] {
+        let fast = search(&f, q);
+        let full = search(&f, &format!("{q} OR {q}"));
+        assert_eq!(fast.total_hits, full.total_hits, "{q}");
+        assert!(fast.total_hits > 0, "{q}");
+        let scores = |r: &SearchResults, scale: f32| -> Vec<f32> {
+            r.hits.iter().map(|h| h.score * scale).collect()
+        };
+        let (a, b) = (scores(&fast, 2.0), scores(&full, 1.0));
+        assert_eq!(a.len(), b.len(), "{q}");
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-3, "{q}: {a:?} vs {b:?}");
+        }
+    }
 }
 
 // Quoted phrases against a plain substring scan on a real corpus.
@@ -269,4 +310,79 @@ fn quoted_phrases_match_exactly_the_paragraphs_containing_the_characters() {
         assert_eq!(got, expected, "quoted {sample:?}");
         checked += 1;
     }
+
+    // Han characters around a number (`第3条`, `年12月`): the characters next to the
+    // number are where their runs start or end, which the gram field indexes alone.
+    // White space between a number and a character separates no words (typeset Chinese
+    // often has `2020 年`), so the scan ignores it.
+    let unspaced: Vec<String> = folded
+        .iter()
+        .map(|t| {
+            let chars: Vec<char> = t.chars().collect();
+            let mut out = String::with_capacity(t.len());
+            let mut i = 0;
+            while i < chars.len() {
+                let j = (i..chars.len())
+                    .find(|&j| !chars[j].is_whitespace())
+                    .unwrap_or(chars.len());
+                let between_number_and_han = i > 0 && j < chars.len() && j > i && {
+                    let (p, n) = (chars[i - 1], chars[j]);
+                    let han = zhen::analysis::is_han;
+                    (p.is_ascii_digit() && han(n)) || (han(p) && n.is_ascii_digit())
+                };
+                if j > i && !between_number_and_han {
+                    out.extend(&chars[i..j]);
+                }
+                if j < chars.len() {
+                    out.push(chars[j]);
+                }
+                i = j + 1;
+            }
+            out
+        })
+        .collect();
+    let is_digit = |c: char| c.is_ascii_digit();
+    let mut mixed = 0;
+    let mut tries = 0;
+    while mixed < 100 && tries < 100_000 {
+        tries += 1;
+        let chars: Vec<char> = folded[rng.next(folded.len())].chars().collect();
+        let digit_runs: Vec<(usize, usize)> = (0..chars.len())
+            .filter(|&i| is_digit(chars[i]) && (i == 0 || !is_digit(chars[i - 1])))
+            .map(|i| {
+                (
+                    i,
+                    (i..chars.len())
+                        .find(|&j| !is_digit(chars[j]))
+                        .unwrap_or(chars.len()),
+                )
+            })
+            .filter(|&(a, b)| {
+                a > 0
+                    && b < chars.len()
+                    && zhen::analysis::is_han(chars[a - 1])
+                    && zhen::analysis::is_han(chars[b])
+            })
+            .collect();
+        if digit_runs.is_empty() {
+            continue;
+        }
+        let (a, b) = digit_runs[rng.next(digit_runs.len())];
+        let before = (1..=1 + rng.next(2))
+            .take_while(|k| a >= *k && zhen::analysis::is_han(chars[a - k]))
+            .count();
+        let after = (0..1 + rng.next(2))
+            .take_while(|k| b + k < chars.len() && zhen::analysis::is_han(chars[b + k]))
+            .count();
+        let sample: String = chars[a - before..b + after].iter().collect();
+        let expected = unspaced.iter().filter(|t| t.contains(&sample)).count();
+        let got = f
+            .searcher
+            .search(&format!("\"{sample}\""), 1)
+            .unwrap()
+            .total_hits;
+        assert_eq!(got, expected, "quoted {sample:?}");
+        mixed += 1;
+    }
+    assert_eq!(mixed, 100, "the corpus has numbers between Han characters");
 }

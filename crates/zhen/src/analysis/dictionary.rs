@@ -11,11 +11,14 @@
 //! computes the very same segmentation, at a cost proportional to the text. Tests compare
 //! the two on real corpora.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use fst::raw::Output;
 use fst::Map;
 use jieba_rs::Jieba;
+
+use super::UserDict;
 
 include!(concat!(env!("OUT_DIR"), "/jieba_meta.rs"));
 
@@ -37,22 +40,49 @@ pub(crate) fn has_word(word: &str) -> bool {
 }
 
 /// A jieba-rs instance that holds the dictionary words seen so far and segments exactly
-/// like the full default dictionary.
+/// like the full default dictionary (extended with a user dictionary, if any).
 #[derive(Clone)]
 pub(crate) struct PartialJieba {
     jieba: Jieba,
     /// Sum of the frequencies of the real words added.
     added_total: usize,
+    /// The user dictionary's words and frequencies (overriding the default's).
+    user: Arc<HashMap<String, usize>>,
+    /// The full dictionary's total frequency, user words included.
+    total: usize,
 }
 
 impl PartialJieba {
     pub(crate) fn new() -> PartialJieba {
+        PartialJieba::with_user(&UserDict::default())
+    }
+
+    pub(crate) fn with_user(user: &UserDict) -> PartialJieba {
+        // What jieba-rs's `add_word` does to the total, word by word.
+        let mut total = DICT_TOTAL;
+        let mut words: HashMap<String, usize> = HashMap::new();
+        for (word, freq) in user.entries() {
+            let old = words
+                .get(word)
+                .copied()
+                .or_else(|| dict().get(word).map(|f| f as usize))
+                .unwrap_or(0);
+            total = total + freq - old;
+            words.insert(word.clone(), *freq);
+        }
         let mut jieba = Jieba::empty();
-        jieba.add_word(BALANCE, Some(DICT_TOTAL), None);
+        jieba.add_word(BALANCE, Some(total), None);
         PartialJieba {
             jieba,
             added_total: 0,
+            user: Arc::new(words),
+            total,
         }
+    }
+
+    /// Whether `word` is in the dictionary (the default one or the user's).
+    pub(crate) fn has_word(&self, word: &str) -> bool {
+        self.user.contains_key(word) || has_word(word)
     }
 
     /// Adds every dictionary word that occurs in `run` and is not yet known.
@@ -74,7 +104,10 @@ impl PartialJieba {
                 if node.is_final() && run.is_char_boundary(end) {
                     let word = &run[start..end];
                     if !self.jieba.has_word(word) {
-                        let freq = output.cat(node.final_output()).value() as usize;
+                        let freq =
+                            self.user.get(word).copied().unwrap_or_else(|| {
+                                output.cat(node.final_output()).value() as usize
+                            });
                         self.jieba.add_word(word, Some(freq), None);
                         self.added_total += freq;
                         added = true;
@@ -82,10 +115,19 @@ impl PartialJieba {
                 }
             }
         }
+        // User words outside the default dictionary (few: a scan per word is enough).
+        let user = Arc::clone(&self.user);
+        for (word, &freq) in user.iter() {
+            if run.contains(word.as_str()) && !self.jieba.has_word(word) {
+                self.jieba.add_word(word, Some(freq), None);
+                self.added_total += freq;
+                added = true;
+            }
+        }
         if added {
             self.jieba.add_word(
                 BALANCE,
-                Some(DICT_TOTAL.saturating_sub(self.added_total)),
+                Some(self.total.saturating_sub(self.added_total)),
                 None,
             );
         }

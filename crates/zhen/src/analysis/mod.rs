@@ -31,6 +31,7 @@ mod normalize;
 mod script;
 mod segment;
 mod tokenizer;
+mod user_dict;
 
 use std::sync::{Arc, OnceLock};
 
@@ -38,15 +39,19 @@ use jieba_rs::Jieba;
 use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager};
 
 pub use normalize::{to_simplified, Folded};
-pub use script::is_han;
+pub use script::{detect_lang, is_han, Lang};
 pub use segment::TokenKind;
 pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};
+pub use user_dict::UserDict;
 
 /// The name the analyzer is registered under in a tantivy [`TokenizerManager`].
 pub const ANALYZER_NAME: &str = "zhen";
 
-/// The name the n-gram analyzer ([`ngram_analyzer`]) is registered under.
+/// The name the gram field's analyzer ([`edge_ngram_analyzer`]) is registered under.
 pub const NGRAM_ANALYZER_NAME: &str = "zhen_ngram";
+
+/// The name the character field's analyzer ([`chars_analyzer`]) is registered under.
+pub const CHARS_ANALYZER_NAME: &str = "zhen_chars";
 
 /// Tokens longer than this many bytes are dropped: no real word is, and tantivy rejects
 /// terms longer than 65,530 bytes.
@@ -73,6 +78,14 @@ pub(crate) fn default_jieba() -> Arc<Jieba> {
 /// ```
 pub fn compound_parts(word: &str) -> Vec<String> {
     compound_part_ranges(dictionary::has_word, word)
+        .into_iter()
+        .map(|(a, b)| word[a..b].to_owned())
+        .collect()
+}
+
+/// [`compound_parts`] with jieba's default dictionary extended by `dict`.
+pub(crate) fn compound_parts_with(dict: &UserDict, word: &str) -> Vec<String> {
+    compound_part_ranges(|w| dict.contains(w) || dictionary::has_word(w), word)
         .into_iter()
         .map(|(a, b)| word[a..b].to_owned())
         .collect()
@@ -133,23 +146,59 @@ pub fn analyzer_with(tokenizer: ZhenTokenizer) -> TextAnalyzer {
 }
 
 /// The n-gram analyzer: as [`analyzer()`], but Han text is cut into characters and
-/// character bigrams ([`ZhenTokenizer::ngrams`]). zhen indexes it beside the word field
-/// so that any Han substring can be found exactly.
+/// character bigrams ([`ZhenTokenizer::ngrams`]). Queries and highlights use it; the gram
+/// field indexes the subset [`edge_ngram_analyzer()`] keeps, which still finds any Han
+/// substring of two or more characters exactly (as a phrase of bigrams).
 pub fn ngram_analyzer() -> TextAnalyzer {
     analyzer_with(ZhenTokenizer::ngrams())
 }
 
-/// Registers [`analyzer()`] under [`ANALYZER_NAME`] and [`ngram_analyzer()`] under
-/// [`NGRAM_ANALYZER_NAME`].
+/// The analyzer of the gram field: [`ZhenTokenizer::edge_ngrams`], then the same filters.
+pub fn edge_ngram_analyzer() -> TextAnalyzer {
+    analyzer_with(ZhenTokenizer::edge_ngrams())
+}
+
+/// The analyzer of the character field: [`ZhenTokenizer::chars`] (no filters: its tokens
+/// are single Han characters).
+pub fn chars_analyzer() -> TextAnalyzer {
+    TextAnalyzer::from(ZhenTokenizer::chars())
+}
+
+/// As [`analyzer()`], with jieba's default dictionary extended by a user dictionary.
+pub fn analyzer_with_dict(dict: &UserDict) -> TextAnalyzer {
+    analyzer_with(ZhenTokenizer::with_user_dict(dict))
+}
+
+/// As [`bulk_analyzer()`], with jieba's default dictionary extended by a user dictionary.
+pub fn bulk_analyzer_with_dict(dict: &UserDict) -> TextAnalyzer {
+    if dict.is_empty() {
+        return bulk_analyzer();
+    }
+    analyzer_with(ZhenTokenizer::with_jieba(Arc::new(dict.jieba())))
+}
+
+/// Registers [`analyzer()`] under [`ANALYZER_NAME`], [`edge_ngram_analyzer()`] under
+/// [`NGRAM_ANALYZER_NAME`] and [`chars_analyzer()`] under [`CHARS_ANALYZER_NAME`].
 pub fn register(manager: &TokenizerManager) {
-    manager.register(ANALYZER_NAME, analyzer());
-    manager.register(NGRAM_ANALYZER_NAME, ngram_analyzer());
+    register_with_dict(manager, &UserDict::default());
+}
+
+/// As [`register`], with a user dictionary for the word field.
+pub fn register_with_dict(manager: &TokenizerManager, dict: &UserDict) {
+    manager.register(ANALYZER_NAME, analyzer_with_dict(dict));
+    manager.register(NGRAM_ANALYZER_NAME, edge_ngram_analyzer());
+    manager.register(CHARS_ANALYZER_NAME, chars_analyzer());
 }
 
 /// As [`register`], with [`bulk_analyzer()`] for the word field: for index writers.
 pub fn register_bulk(manager: &TokenizerManager) {
-    manager.register(ANALYZER_NAME, bulk_analyzer());
-    manager.register(NGRAM_ANALYZER_NAME, ngram_analyzer());
+    register_bulk_with_dict(manager, &UserDict::default());
+}
+
+/// As [`register_bulk`], with a user dictionary for the word field.
+pub fn register_bulk_with_dict(manager: &TokenizerManager, dict: &UserDict) {
+    register_with_dict(manager, dict);
+    manager.register(ANALYZER_NAME, bulk_analyzer_with_dict(dict));
 }
 
 /// Calls `visit(position, start, end, term)` for every term [`ngram_analyzer()`] produces
@@ -171,9 +220,9 @@ pub(crate) fn for_each_gram_term(
         None,
         segment::HanMode::Grams,
         folded.text(),
-        |start, end, term, kind, advance| {
-            if advance && !first {
-                position += 1;
+        |start, end, term, kind, step| {
+            if !first {
+                position += step;
             }
             first = false;
             let (from, to) = folded.original_range(start, end);

@@ -28,17 +28,47 @@ pub(crate) enum HanMode {
     /// Into every character (one position each) and every character bigram, which takes
     /// the position of its first character: an exact substring is then a phrase of bigrams.
     Grams,
+    /// As `Grams`, but a character alone only where a run starts or ends: what the gram
+    /// field indexes. Inside a run every character is covered by a bigram, and a query's
+    /// lone character can only stand next to something other than Han (`2020年`) where
+    /// the text's run starts or ends; single-character queries use the character field.
+    EdgeGrams,
+    /// Into characters alone (no bigrams): the character field, for one-character queries.
+    Chars,
 }
 
-/// Calls `emit(start, end, text, kind, advance)` for every token of `text`, in order;
-/// `start..end` is the token's byte range in `text`, and `advance` is false for a token
-/// at the same position as the previous one.
+/// Calls `emit(start, end, text, kind, step)` for every token of `text`, in order;
+/// `start..end` is the token's byte range in `text`, and `step` is how many positions the
+/// token stands after the previous one (0: the same position; ignored for the first token).
+///
+/// In the n-gram modes, a Han run is set one position apart from whatever precedes or
+/// follows it (a step of 2). A phrase of bigrams that do not overlap (`人民` then `法院`,
+/// two positions on) then still means one unbroken run of characters: without the gap,
+/// `人民，法院` would match it too.
 pub(crate) fn segment(
     segmenter: Option<&mut Segmenter>,
     mode: HanMode,
     text: &str,
-    mut emit: impl FnMut(usize, usize, Cow<'_, str>, TokenKind, bool),
+    mut emit: impl FnMut(usize, usize, Cow<'_, str>, TokenKind, usize),
 ) {
+    let gaps = mode != HanMode::Words;
+    let new_run = std::cell::Cell::new(false);
+    let mut last_kind: Option<TokenKind> = None;
+    let mut emit = |start, end, text, kind, advance: bool| {
+        let step = match (advance, last_kind) {
+            (false, _) => 0,
+            (true, Some(prev))
+                if gaps
+                    && (new_run.get() || (prev == TokenKind::Han && kind != TokenKind::Han)) =>
+            {
+                2
+            }
+            (true, _) => 1,
+        };
+        new_run.set(false);
+        last_kind = Some(kind);
+        emit(start, end, text, kind, step);
+    };
     let bytes = text.as_bytes();
     let mut segmenter = segmenter;
     let mut i = 0;
@@ -53,6 +83,7 @@ pub(crate) fn segment(
             }
             CharClass::Han => {
                 let end = run_end(text, i, |c| classify(c) == CharClass::Han);
+                new_run.set(true);
                 match mode {
                     HanMode::Words => {
                         let segmenter = segmenter
@@ -78,15 +109,22 @@ pub(crate) fn segment(
                             }
                         }
                     }
-                    HanMode::Grams => {
+                    HanMode::Grams | HanMode::EdgeGrams | HanMode::Chars => {
                         let mut chars = text[i..end].char_indices().peekable();
                         while let Some((a, c)) = chars.next() {
                             let a = i + a;
                             let b = a + c.len_utf8();
-                            emit(a, b, Cow::Borrowed(&text[a..b]), TokenKind::Han, true);
-                            if let Some(&(_, n)) = chars.peek() {
+                            let next = chars.peek().map(|&(_, n)| n);
+                            let alone = match mode {
+                                HanMode::EdgeGrams => a == i || next.is_none(),
+                                _ => true,
+                            };
+                            if alone {
+                                emit(a, b, Cow::Borrowed(&text[a..b]), TokenKind::Han, true);
+                            }
+                            if let (Some(n), false) = (next, mode == HanMode::Chars) {
                                 let e = b + n.len_utf8();
-                                emit(a, e, Cow::Borrowed(&text[a..e]), TokenKind::Han, false);
+                                emit(a, e, Cow::Borrowed(&text[a..e]), TokenKind::Han, !alone);
                             }
                         }
                     }

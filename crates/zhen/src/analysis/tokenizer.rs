@@ -31,7 +31,7 @@ impl Segmenter {
     pub(crate) fn has_word(&self, word: &str) -> bool {
         match self {
             Segmenter::Full(jieba) => jieba.has_word(word),
-            Segmenter::Partial(_) => super::dictionary::has_word(word),
+            Segmenter::Partial(partial) => partial.has_word(word),
         }
     }
 }
@@ -66,6 +66,48 @@ pub struct ZhenTokenizer {
     mode: HanMode,
     folded: Folded,
     tokens: Vec<Token>,
+    /// The characters already seen in [`HanMode::Chars`].
+    seen: CharSet,
+}
+
+/// A set of characters, cleared after every text: a bit per character of the main
+/// ideograph block (where nearly all of them are), a list for the rest.
+#[derive(Clone, Default)]
+struct CharSet {
+    bits: Vec<u64>,
+    inserted: Vec<char>,
+    others: std::collections::HashSet<char>,
+}
+
+impl CharSet {
+    const FIRST: u32 = 0x4E00;
+    const LAST: u32 = 0x9FFF;
+
+    /// Adds `c`; whether it was new.
+    fn insert(&mut self, c: char) -> bool {
+        let cp = c as u32;
+        if !(Self::FIRST..=Self::LAST).contains(&cp) {
+            return self.others.insert(c);
+        }
+        if self.bits.is_empty() {
+            self.bits = vec![0; ((Self::LAST - Self::FIRST) / 64 + 1) as usize];
+        }
+        let (word, bit) = (((cp - Self::FIRST) / 64) as usize, (cp - Self::FIRST) % 64);
+        let new = self.bits[word] & (1 << bit) == 0;
+        if new {
+            self.bits[word] |= 1 << bit;
+            self.inserted.push(c);
+        }
+        new
+    }
+
+    fn clear(&mut self) {
+        for c in self.inserted.drain(..) {
+            let i = c as u32 - Self::FIRST;
+            self.bits[(i / 64) as usize] = 0;
+        }
+        self.others.clear();
+    }
 }
 
 impl std::fmt::Debug for ZhenTokenizer {
@@ -91,6 +133,7 @@ impl ZhenTokenizer {
             mode: HanMode::Words,
             folded: Folded::default(),
             tokens: Vec::new(),
+            seen: CharSet::default(),
         }
     }
 
@@ -104,6 +147,15 @@ impl ZhenTokenizer {
             mode: HanMode::Grams,
             folded: Folded::default(),
             tokens: Vec::new(),
+            seen: CharSet::default(),
+        }
+    }
+
+    /// As [`ZhenTokenizer::new`], with jieba's default dictionary extended by `dict`.
+    pub fn with_user_dict(dict: &super::UserDict) -> ZhenTokenizer {
+        ZhenTokenizer {
+            segmenter: Some(Segmenter::Partial(Box::new(PartialJieba::with_user(dict)))),
+            ..ZhenTokenizer::new()
         }
     }
 
@@ -114,6 +166,29 @@ impl ZhenTokenizer {
             mode: HanMode::Words,
             folded: Folded::default(),
             tokens: Vec::new(),
+            seen: CharSet::default(),
+        }
+    }
+}
+
+impl ZhenTokenizer {
+    /// The edge n-gram variant the gram field indexes: as [`ZhenTokenizer::ngrams`], but
+    /// a Han character alone only where its run starts or ends (every other one is inside
+    /// a bigram). Queries reduce their n-grams to what this keeps (bigrams, plus a lone
+    /// character only where no bigram covers it).
+    pub fn edge_ngrams() -> ZhenTokenizer {
+        ZhenTokenizer {
+            mode: HanMode::EdgeGrams,
+            ..ZhenTokenizer::ngrams()
+        }
+    }
+
+    /// The character variant: each distinct Han character of the text once, nothing else
+    /// (the character field, which answers one-character queries without positions).
+    pub fn chars() -> ZhenTokenizer {
+        ZhenTokenizer {
+            mode: HanMode::Chars,
+            ..ZhenTokenizer::ngrams()
         }
     }
 }
@@ -123,30 +198,61 @@ impl Tokenizer for ZhenTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhenTokenStream<'a> {
         self.folded.refill(text);
-        self.tokens.clear();
         let folded = &self.folded;
         let tokens = &mut self.tokens;
-        let mut position = 0usize;
-        segment(
-            self.segmenter.as_mut(),
-            self.mode,
-            folded.text(),
-            |start, end, word, _kind, advance| {
-                let (offset_from, offset_to) = folded.original_range(start, end);
-                if advance && !tokens.is_empty() {
-                    position += 1;
-                }
+        // Tokens are overwritten in place: their strings keep their allocations from one
+        // text to the next (an index build tokenizes millions of paragraphs).
+        let mut count = 0usize;
+        let mut put = |start: usize, end: usize, word: &str, position: usize| {
+            let (offset_from, offset_to) = folded.original_range(start, end);
+            if let Some(token) = tokens.get_mut(count) {
+                token.text.clear();
+                token.text.push_str(word);
+                token.offset_from = offset_from;
+                token.offset_to = offset_to;
+                token.position = position;
+                token.position_length = 1;
+            } else {
                 tokens.push(Token {
                     offset_from,
                     offset_to,
                     position,
-                    text: word.into_owned(),
+                    text: word.to_owned(),
                     position_length: 1,
                 });
-            },
-        );
+            }
+            count += 1;
+        };
+        if self.mode == HanMode::Chars {
+            // Each distinct character once: the field records documents, not occurrences.
+            let seen = &mut self.seen;
+            let mut position = 0;
+            for (start, c) in folded.text().char_indices() {
+                if super::is_han(c) && seen.insert(c) {
+                    let end = start + c.len_utf8();
+                    put(start, end, &folded.text()[start..end], position);
+                    position += 1;
+                }
+            }
+            seen.clear();
+        } else {
+            let mut position = 0usize;
+            let mut first = true;
+            segment(
+                self.segmenter.as_mut(),
+                self.mode,
+                folded.text(),
+                |start, end, word, _kind, step| {
+                    if !first {
+                        position += step;
+                    }
+                    first = false;
+                    put(start, end, &word, position);
+                },
+            );
+        }
         ZhenTokenStream {
-            tokens: &mut self.tokens,
+            tokens: &mut self.tokens[..count],
             next: 0,
         }
     }

@@ -13,8 +13,8 @@
 
 mod split;
 
-pub(crate) use split::parts;
 pub use split::MAX_PART_BYTES;
+pub(crate) use split::{part_count, parts};
 
 use serde::Serialize;
 
@@ -90,19 +90,23 @@ pub struct Paragraph {
     pub line: u32,
     /// Extra scalar fields, for paragraphs from JSON Lines records.
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The language, detected from the text ([`detect_lang`](crate::analysis::detect_lang)).
+    pub lang: crate::analysis::Lang,
 }
 
 impl Paragraph {
     /// An unnumbered paragraph of running text, for callers with their own document model
     /// (see [`IndexBuilder::add_paragraphs`](crate::IndexBuilder::add_paragraphs)).
     pub fn new(doc: impl Into<String>, ordinal: u32, text: impl Into<String>) -> Paragraph {
+        let text = text.into();
         Paragraph {
             doc: doc.into(),
             ordinal,
             number: None,
             section: None,
             kind: BlockKind::Paragraph,
-            text: text.into(),
+            lang: crate::analysis::detect_lang(&text),
+            text,
             line: 0,
             metadata: serde_json::Map::new(),
         }
@@ -203,6 +207,7 @@ pub fn parse(doc: &str, text: &str) -> Vec<Paragraph> {
             number,
             section: own_section,
             kind,
+            lang: crate::analysis::detect_lang(&body),
             text: body,
             line: block.line,
             metadata: serde_json::Map::new(),

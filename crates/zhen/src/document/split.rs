@@ -32,6 +32,15 @@ pub(crate) fn parts(paragraph: &Paragraph) -> Vec<Cow<'_, Paragraph>> {
         .collect()
 }
 
+/// How many parts [`parts`] makes of `paragraph`.
+pub(crate) fn part_count(paragraph: &Paragraph) -> usize {
+    if paragraph.text.len() <= MAX_PART_BYTES {
+        1
+    } else {
+        split_text(&paragraph.text, MAX_PART_BYTES).len()
+    }
+}
+
 /// Cuts `text` into consecutive pieces of at most `max` bytes (at least one character
 /// each), preferring, in the second half of each window, a sentence end, then a clause
 /// break or white space, then any character boundary.
@@ -87,6 +96,7 @@ impl Paragraph {
             kind: self.kind,
             text: String::new(),
             line: self.line,
+            lang: self.lang,
             metadata: self.metadata.clone(),
         }
     }

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) const SEAL: &str = "SEAL";
 
 /// Files whose contents the seal checksums, because tantivy does not.
-const SMALL_FILES: &[&str] = &["meta.json", ".managed.json", "zhen.json"];
+const SMALL_FILES: &[&str] = &["meta.json", ".managed.json", "zhen.json", "user.dict"];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Stamp {

@@ -6,7 +6,7 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::analysis::{ANALYZER_NAME, NGRAM_ANALYZER_NAME};
+use crate::analysis::{Lang, ANALYZER_NAME, CHARS_ANALYZER_NAME, NGRAM_ANALYZER_NAME};
 use crate::document::{BlockKind, Paragraph};
 
 /// The fields of zhen's schema.
@@ -20,7 +20,10 @@ pub(crate) struct Fields {
     pub line: Field,
     pub body: Field,
     pub grams: Field,
+    pub chars: Field,
     pub meta: Field,
+    pub lang: Field,
+    pub hash: Field,
 }
 
 impl Fields {
@@ -36,6 +39,15 @@ impl Fields {
                 .set_tokenizer(NGRAM_ANALYZER_NAME)
                 .set_index_option(IndexRecordOption::WithFreqsAndPositions),
         );
+        // Which paragraphs hold a character is all a one-character query needs: no
+        // positions (those would cost as much as the bigrams). Frequencies (always 1, as
+        // the analyzer gives each character once) cost almost nothing and let tantivy
+        // prune the top hits with block-max WAND, which needs them.
+        let chars_options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(CHARS_ANALYZER_NAME)
+                .set_index_option(IndexRecordOption::WithFreqs),
+        );
         let fields = Fields {
             doc: builder.add_text_field("doc", STRING | STORED),
             ordinal: builder.add_u64_field("ordinal", STORED),
@@ -45,7 +57,12 @@ impl Fields {
             line: builder.add_u64_field("line", STORED),
             body: builder.add_text_field("body", body_options),
             grams: builder.add_text_field("body_grams", grams_options),
+            chars: builder.add_text_field("body_chars", chars_options),
             meta: builder.add_text_field("meta", STORED),
+            lang: builder.add_text_field("lang", STRING | STORED),
+            // The content hash of the paragraph's whole document, on each of its
+            // paragraphs: re-adding an unchanged document is then a no-op.
+            hash: builder.add_u64_field("doc_hash", STORED),
         };
         (builder.build(), fields)
     }
@@ -61,12 +78,17 @@ impl Fields {
             line: get("line")?,
             body: get("body")?,
             grams: get("body_grams")?,
+            chars: get("body_chars")?,
             meta: get("meta")?,
+            lang: get("lang")?,
+            hash: get("doc_hash")?,
         })
     }
 
-    pub fn document(&self, p: &Paragraph) -> TantivyDocument {
+    pub fn document(&self, p: &Paragraph, doc_hash: u64) -> TantivyDocument {
         let mut doc = TantivyDocument::default();
+        doc.add_text(self.lang, p.lang.code());
+        doc.add_u64(self.hash, doc_hash);
         doc.add_text(self.doc, &p.doc);
         doc.add_u64(self.ordinal, u64::from(p.ordinal));
         if let Some(n) = p.number {
@@ -79,6 +101,7 @@ impl Fields {
         doc.add_u64(self.line, u64::from(p.line));
         doc.add_text(self.body, &p.text);
         doc.add_text(self.grams, &p.text);
+        doc.add_text(self.chars, &p.text);
         if !p.metadata.is_empty() {
             doc.add_text(
                 self.meta,
@@ -105,6 +128,9 @@ impl Fields {
             metadata: text(self.meta)
                 .and_then(|m| serde_json::from_str(&m).ok())
                 .unwrap_or_default(),
+            lang: text(self.lang)
+                .and_then(|l| Lang::from_code(&l))
+                .unwrap_or(Lang::Und),
         }
     }
 }

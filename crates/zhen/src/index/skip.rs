@@ -37,7 +37,7 @@ impl IndexBuilder {
 
     /// Called with the error of a record that cannot be read: reports it and goes on when
     /// skipping, else fails the file.
-    pub(super) fn bad_record(&mut self, err: Error) -> Result<()> {
+    pub(super) fn skip_or_fail(&mut self, err: Error) -> Result<()> {
         match self.skip_records.as_mut() {
             Some(report) => {
                 report(&err);

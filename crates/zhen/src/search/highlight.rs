@@ -80,25 +80,23 @@ impl Serialize for Snippet {
     }
 }
 
-/// The byte ranges where every term of `seq` occurs at its relative position.
+/// The byte ranges where every term of `seq` occurs at its relative position; `tokens`
+/// are in position order.
 fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> {
     let Some((_, first_term)) = seq.first() else {
         return Vec::new();
     };
-    let max_position = tokens.iter().map(|t| t.position).max().unwrap_or(0);
-    let mut at: Vec<Vec<usize>> = vec![Vec::new(); max_position + 1];
-    for (i, t) in tokens.iter().enumerate() {
-        at[t.position].push(i);
-    }
     let mut out = Vec::new();
     for t in tokens.iter().filter(|t| &t.text == first_term) {
         let mut range = (t.start, t.end);
         let all = seq.iter().all(|(offset, term)| {
-            at.get(t.position + offset)
-                .and_then(|ids| ids.iter().map(|&i| &tokens[i]).find(|u| &u.text == term))
-                .map(|u| {
-                    range = (range.0.min(u.start), range.1.max(u.end));
-                })
+            let position = t.position + offset;
+            let from = tokens.partition_point(|u| u.position < position);
+            tokens[from..]
+                .iter()
+                .take_while(|u| u.position == position)
+                .find(|u| &u.text == term)
+                .map(|u| range = (range.0.min(u.start), range.1.max(u.end)))
                 .is_some()
         });
         if all {
@@ -108,49 +106,83 @@ fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> 
     out
 }
 
-/// The ranges of `text` that match the query's clauses, merged where matches touch or are
-/// separated only by white space (`【人口贩运】`, not `【人口】【贩运】`).
-///
-/// Per clause, the most specific evidence present wins: the clause as a contiguous
-/// sequence; else, for unquoted clauses, each of its words where it stands, else that
-/// word's compound parts. Matching runs on the n-gram analyzer's terms (characters and
-/// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
-/// hit costs one folding pass over its text, not a word segmentation.
-pub(crate) fn highlights(
-    stemmer: &mut TextAnalyzer,
-    text: &str,
-    patterns: &[Pattern],
-) -> Vec<Highlight> {
-    // Only the terms the patterns name are kept: a hit's text has hundreds of n-gram
-    // terms, the query a handful.
-    let mut needed: HashSet<&str> = HashSet::new();
-    for pattern in patterns {
-        needed.extend(pattern.sequence.iter().map(|(_, t)| t.as_str()));
-        for token in &pattern.tokens {
-            needed.insert(token.term.as_str());
-            for (_, t) in token.grams.iter().flatten() {
-                needed.insert(t.as_str());
-            }
-            for (_, part) in &token.parts {
-                needed.extend(part.iter().map(|(_, t)| t.as_str()));
+/// Finds the highlights of one query in its hits' texts: the query's terms are gathered
+/// once, and the folding buffers are reused from hit to hit.
+pub(crate) struct Highlighter<'p> {
+    patterns: &'p [Pattern],
+    /// Only the terms the patterns name are kept: a hit's text has hundreds of n-gram
+    /// terms, the query a handful.
+    needed: HashSet<&'p str>,
+    /// Most of a hit's characters start no query term: checking this short list first
+    /// spares hashing them.
+    first_chars: Vec<char>,
+    stemmer: TextAnalyzer,
+    folded: Folded,
+    tokens: Vec<AnalyzedToken>,
+}
+
+impl<'p> Highlighter<'p> {
+    pub(crate) fn new(patterns: &'p [Pattern], stemmer: TextAnalyzer) -> Highlighter<'p> {
+        let mut needed: HashSet<&str> = HashSet::new();
+        for pattern in patterns {
+            needed.extend(pattern.sequence.iter().map(|(_, t)| t.as_str()));
+            for token in &pattern.tokens {
+                needed.insert(token.term.as_str());
+                for (_, t) in token.grams.iter().flatten() {
+                    needed.insert(t.as_str());
+                }
+                for (_, part) in &token.parts {
+                    needed.extend(part.iter().map(|(_, t)| t.as_str()));
+                }
             }
         }
+        let mut first_chars: Vec<char> = needed.iter().filter_map(|t| t.chars().next()).collect();
+        first_chars.sort_unstable();
+        first_chars.dedup();
+        Highlighter {
+            patterns,
+            needed,
+            first_chars,
+            stemmer,
+            folded: Folded::default(),
+            tokens: Vec::new(),
+        }
     }
-    let mut tokens: Vec<AnalyzedToken> = Vec::new();
-    let mut folded = Folded::default();
-    crate::analysis::for_each_gram_term(
-        &mut folded,
-        stemmer,
-        text,
-        |position, start, end, term| {
-            if needed.contains(term) {
+
+    /// The ranges of `text` that match the query's clauses, merged where matches touch or are
+    /// separated only by white space (`【人口贩运】`, not `【人口】【贩运】`).
+    ///
+    /// Per clause, the most specific evidence present wins: the clause as a contiguous
+    /// sequence; else, for unquoted clauses, each of its words where it stands, else that
+    /// word's compound parts. Matching runs on the n-gram analyzer's terms (characters and
+    /// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
+    /// hit costs one folding pass over its text, not a word segmentation.
+    pub(crate) fn highlights(&mut self, text: &str) -> Vec<Highlight> {
+        let Highlighter {
+            patterns,
+            needed,
+            first_chars,
+            stemmer,
+            folded,
+            tokens,
+        } = self;
+        tokens.clear();
+        crate::analysis::for_each_gram_term(folded, stemmer, text, |position, start, end, term| {
+            let first = term.chars().next();
+            if first.is_some_and(|c| first_chars.contains(&c)) && needed.contains(term) {
                 tokens.push(AnalyzedToken::new(term, start, end, position));
             }
-        },
-    );
+        });
+        merge(text, highlight_ranges(tokens, patterns))
+    }
+}
+
+/// The byte ranges the patterns' most specific evidence covers (see
+/// [`Highlighter::highlights`]).
+fn highlight_ranges(tokens: &[AnalyzedToken], patterns: &[Pattern]) -> Vec<(usize, usize)> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for pattern in patterns {
-        let found = occurrences(&tokens, &pattern.sequence);
+        let found = occurrences(tokens, &pattern.sequence);
         if !found.is_empty() {
             ranges.extend(found);
             continue;
@@ -159,16 +191,21 @@ pub(crate) fn highlights(
             continue;
         }
         for token in &pattern.tokens {
-            let found = occurrences(&tokens, &token.sequence());
+            let found = occurrences(tokens, &token.sequence());
             if !found.is_empty() {
                 ranges.extend(found);
                 continue;
             }
             for (_, part) in &token.parts {
-                ranges.extend(occurrences(&tokens, part));
+                ranges.extend(occurrences(tokens, part));
             }
         }
     }
+    ranges
+}
+
+/// Sorted highlights, merged where they touch or only white space separates them.
+fn merge(text: &str, mut ranges: Vec<(usize, usize)>) -> Vec<Highlight> {
     ranges.sort_unstable();
     let mut out: Vec<Highlight> = Vec::new();
     for (start, end) in ranges {
@@ -207,6 +244,16 @@ fn sentences(text: &str) -> Vec<(usize, usize)> {
         out.push((start, text.len()));
     }
     out
+}
+
+/// Whether byte `at` of `text` falls between two letters or digits of a word written in
+/// letters (never true inside Chinese, which has no word boundaries to respect).
+fn inside_word(text: &str, at: usize) -> bool {
+    let before = text[..at].chars().next_back();
+    let after = text[at..].chars().next();
+    let wordy =
+        |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !crate::analysis::is_han(c));
+    wordy(before) && wordy(after)
 }
 
 fn chars_in(text: &str, range: (usize, usize)) -> usize {
@@ -262,10 +309,27 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
         // Start at a clause boundary (after `，`, `、`, …) when one is near, so the snippet
         // does not open in the middle of a word.
         start = clause_start.unwrap_or(s).max(start);
+        // Nor in the middle of an English word: start after its end.
+        if inside_word(text, start) {
+            if let Some(i) = text[start..first].find(char::is_whitespace) {
+                start += i + 1;
+            }
+        }
         end = text[start..]
             .char_indices()
             .nth(max_chars)
             .map_or(text.len(), |(i, _)| start + i);
+        if inside_word(text, end) {
+            let last = highlights
+                .iter()
+                .map(|h| h.end)
+                .filter(|&e| e <= end)
+                .max()
+                .unwrap_or(start);
+            if let Some(i) = text[last..end].rfind(char::is_whitespace) {
+                end = last + i;
+            }
+        }
         // End after the last clause punctuation of the final quarter, if any.
         let tail_from = text[start..end]
             .char_indices()
@@ -349,6 +413,27 @@ mod tests {
         let s = snippet(text, &hl(text, "人口贩运"), 24);
         assert_eq!(s.to_string(), "…第二句讲【人口贩运】问题。第三句也没有。…");
         assert!(s.text.chars().count() <= 24 + 2);
+    }
+
+    #[test]
+    fn english_is_cut_between_words() {
+        let text = "The United States pledges to work with the International Labour Organization against forced labour and human trafficking in all its forms and everywhere";
+        let s = snippet(text, &hl(text, "human trafficking"), 60);
+        let inner = s.text.trim_matches('…');
+        assert!(text.contains(inner), "{}", s.text);
+        let at = text.find(inner).unwrap();
+        assert!(
+            at == 0 || text[..at].ends_with(' '),
+            "starts mid-word: {}",
+            s.text
+        );
+        let end = at + inner.len();
+        assert!(
+            end == text.len() || text[end..].starts_with(' '),
+            "ends mid-word: {}",
+            s.text
+        );
+        assert!(s.to_string().contains("【human trafficking】"), "{s}");
     }
 
     #[test]

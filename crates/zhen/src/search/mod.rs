@@ -3,16 +3,19 @@
 mod highlight;
 pub mod query;
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{IndexReader, TantivyDocument};
+use tantivy::{IndexReader, TantivyDocument, Term};
 
-use crate::analysis;
-use crate::document::BlockKind;
+use crate::analysis::{self, Lang};
+use crate::document::{BlockKind, Paragraph};
 use crate::error::Result;
 use crate::index::{Fields, Index};
 
@@ -29,6 +32,13 @@ pub struct SearchOptions {
     pub snippet_chars: usize,
     /// Whether to include the query's [`Explanation`] in the results.
     pub explain: bool,
+    /// Only paragraphs of this document.
+    pub doc: Option<String>,
+    /// Only paragraphs in this language.
+    pub lang: Option<Lang>,
+    /// Whether to look up each hit's counterpart in the other language
+    /// ([`Hit::parallel`]).
+    pub parallel: bool,
 }
 
 impl Default for SearchOptions {
@@ -37,6 +47,9 @@ impl Default for SearchOptions {
             limit: 10,
             snippet_chars: 120,
             explain: false,
+            doc: None,
+            lang: None,
+            parallel: false,
         }
     }
 }
@@ -79,6 +92,26 @@ pub struct Hit {
     /// The record's other scalar fields, for paragraphs from JSON Lines sources.
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The paragraph's language.
+    pub lang: Lang,
+    /// With [`SearchOptions::parallel`]: `Some` of the same paragraph in the other
+    /// language (`Some(None)` when the document has none; serialised as `null`); `None`
+    /// (and left out of JSON) otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel: Option<Option<Parallel>>,
+}
+
+/// A hit's counterpart in the other language of a parallel document: the paragraph of the
+/// same document in another language with the same paragraph number, or the only one.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Parallel {
+    /// Its language.
+    pub lang: Lang,
+    /// Its text.
+    pub text: String,
+    /// Its printed paragraph number.
+    pub paragraph: Option<u32>,
 }
 
 /// The outcome of a search.
@@ -120,14 +153,25 @@ pub struct Searcher {
 }
 
 struct Inner {
-    reader: IndexReader,
-    fields: Fields,
+    /// The index directory, to follow a rebuild to its new generation.
+    dir: PathBuf,
+    /// The generation searched, with its reader (swapped by [`Searcher::reload`]).
+    live: RwLock<Live>,
     /// One query-side word analyzer for all searches: its in-place dictionary keeps the
     /// jieba words it has looked up, so repeated vocabulary costs nothing the second time.
     /// Held only while a query is compiled.
     words: Mutex<TextAnalyzer>,
+    /// The index's user dictionary (for compound parts).
+    dict: Arc<analysis::UserDict>,
     grams: TextAnalyzer,
     stemmer: TextAnalyzer,
+}
+
+#[derive(Clone)]
+struct Live {
+    generation: PathBuf,
+    reader: IndexReader,
+    fields: Fields,
 }
 
 impl std::fmt::Debug for Searcher {
@@ -137,13 +181,25 @@ impl std::fmt::Debug for Searcher {
 }
 
 impl Index {
-    /// A searcher over this index.
+    /// A searcher over this index: cheap to clone, `Send + Sync`, meant to be kept and
+    /// shared by threads.
+    ///
+    /// Reload policy: a searcher follows commits to its index generation on its own
+    /// (updates by [`IndexUpdater`](crate::IndexUpdater) or `zhen index --add` show within
+    /// about half a second; each search uses one consistent snapshot). A full rebuild makes
+    /// a new generation: [`Searcher::reload`] switches to it (and picks up any commit at
+    /// once).
     pub fn searcher(&self) -> Searcher {
         Searcher {
             inner: Arc::new(Inner {
-                reader: self.reader.clone(),
-                fields: self.fields,
-                words: Mutex::new(analysis::analyzer()),
+                dir: self.dir.clone(),
+                live: RwLock::new(Live {
+                    generation: self.generation.clone(),
+                    reader: self.reader.clone(),
+                    fields: self.fields,
+                }),
+                words: Mutex::new(analysis::analyzer_with_dict(&self.dict)),
+                dict: self.dict.clone(),
                 grams: analysis::ngram_analyzer(),
                 stemmer: analysis::word_stemmer(),
             }),
@@ -169,8 +225,40 @@ impl Searcher {
         self.search_with(query, &SearchOptions::with_limit(limit))
     }
 
+    /// Looks for changes now: switches to a new generation if the index was rebuilt, and
+    /// picks up commits to the current one. Returns whether the generation changed.
+    pub fn reload(&self) -> Result<bool> {
+        let live = self.live();
+        if let Some(name) = crate::index::current_generation(&self.inner.dir)? {
+            if live.generation.file_name() != Some(std::ffi::OsStr::new(&name)) {
+                let index = Index::open(&self.inner.dir)?;
+                *self
+                    .inner
+                    .live
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner) = Live {
+                    generation: index.generation.clone(),
+                    reader: index.reader.clone(),
+                    fields: index.fields,
+                };
+                return Ok(true);
+            }
+        }
+        live.reader.reload()?;
+        Ok(false)
+    }
+
+    fn live(&self) -> Live {
+        self.inner
+            .live
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     fn compile(
         &self,
+        fields: &Fields,
         parsed: &ParsedQuery,
         grams: &mut TextAnalyzer,
     ) -> Result<query::Compiled, QueryError> {
@@ -186,8 +274,10 @@ impl Searcher {
             &mut query::Target {
                 words: &mut words,
                 grams,
-                words_field: self.inner.fields.body,
-                grams_field: self.inner.fields.grams,
+                dict: &self.inner.dict,
+                words_field: fields.body,
+                grams_field: fields.grams,
+                chars_field: fields.chars,
             },
         )
     }
@@ -202,38 +292,76 @@ impl Searcher {
     /// let searcher = zhen::Index::open(dir.path()).unwrap().searcher();
     /// let explanation = searcher.explain("人口贩运").unwrap();
     /// assert_eq!(explanation.clauses[0].words, ["人口", "贩运"]);
-    /// assert_eq!(explanation.clauses[0].grams, ["人口", "口贩", "贩运"]);
+    /// assert_eq!(explanation.clauses[0].grams, ["人口", "贩运"]);
     /// assert!(explanation.tree.render().contains("phrase body:\"人口 贩运\""));
     /// ```
     pub fn explain(&self, query: &str) -> Result<Explanation> {
         let parsed = query::parse(query)?;
         let mut grams = self.inner.grams.clone();
-        Ok(self.compile(&parsed, &mut grams)?.explanation)
+        Ok(self
+            .compile(&self.live().fields, &parsed, &mut grams)?
+            .explanation)
     }
 
     /// Searches with the given options.
     pub fn search_with(&self, query: &str, options: &SearchOptions) -> Result<SearchResults> {
         let started = Instant::now();
+        let live = self.live();
+        let fields = &live.fields;
         let parsed = query::parse(query)?;
         let mut grams = self.inner.grams.clone();
-        let fields = &self.inner.fields;
-        let compiled = self.compile(&parsed, &mut grams)?;
-        let mut stemmer = self.inner.stemmer.clone();
+        let mut compiled = self.compile(fields, &parsed, &mut grams)?;
+        let filters: Vec<Term> = options
+            .doc
+            .iter()
+            .map(|doc| Term::from_field_text(fields.doc, doc))
+            .chain(
+                options
+                    .lang
+                    .map(|lang| Term::from_field_text(fields.lang, lang.code())),
+            )
+            .collect();
+        if !filters.is_empty() {
+            // Filters add no score; the one-term count no longer applies.
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.query)];
+            for term in filters {
+                clauses.push((
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        0.0,
+                    )),
+                ));
+            }
+            compiled.query = Box::new(BooleanQuery::new(clauses));
+            compiled.count = None;
+        }
+        let mut highlighter =
+            highlight::Highlighter::new(&compiled.patterns, self.inner.stemmer.clone());
         let analysed = Instant::now();
-        let searcher = self.inner.reader.searcher();
+        let searcher = live.reader.searcher();
         let limit = options.limit.max(1);
-        let (top, total_hits) = searcher.search(
-            &compiled.query,
-            &(TopDocs::with_limit(limit).order_by_score(), Count),
-        )?;
+        let top_docs = TopDocs::with_limit(limit).order_by_score();
+        let (top, total_hits) = match &compiled.count {
+            // Counted apart, the top hits are found with pruning.
+            Some(count) => (
+                searcher.search(&compiled.query, &top_docs)?,
+                count.count(&searcher)?,
+            ),
+            None => searcher.search(&compiled.query, &(top_docs, Count))?,
+        };
         let searched = Instant::now();
         let mut hits = Vec::with_capacity(top.len());
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc: TantivyDocument = searcher.doc(address)?;
             let paragraph = fields.paragraph(&doc);
-            let highlights =
-                highlight::highlights(&mut stemmer, &paragraph.text, &compiled.patterns);
+            let highlights = highlighter.highlights(&paragraph.text);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
+            let parallel = if options.parallel {
+                Some(parallel_of(&searcher, fields, &paragraph)?)
+            } else {
+                None
+            };
             hits.push(Hit {
                 rank: rank + 1,
                 score,
@@ -246,6 +374,8 @@ impl Searcher {
                 snippet,
                 line: paragraph.line,
                 metadata: paragraph.metadata,
+                lang: paragraph.lang,
+                parallel,
             });
         }
         let fetched = Instant::now();
@@ -262,4 +392,51 @@ impl Searcher {
             explanation: options.explain.then_some(compiled.explanation),
         })
     }
+}
+
+/// The paragraph of `p`'s document in another language that corresponds to it: the one
+/// with the same paragraph number, else the only one.
+fn parallel_of(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    p: &Paragraph,
+) -> Result<Option<Parallel>> {
+    let query = BooleanQuery::new(vec![
+        (
+            Occur::Must,
+            Box::new(TermQuery::new(
+                Term::from_field_text(fields.doc, &p.doc),
+                IndexRecordOption::Basic,
+            )) as Box<dyn Query>,
+        ),
+        (
+            Occur::MustNot,
+            Box::new(TermQuery::new(
+                Term::from_field_text(fields.lang, p.lang.code()),
+                IndexRecordOption::Basic,
+            )),
+        ),
+    ]);
+    // A parallel document has a counterpart per paragraph; more than this many paragraphs
+    // in other languages is not one.
+    const MAX_CANDIDATES: usize = 10_000;
+    let candidates = searcher.search(
+        &query,
+        &TopDocs::with_limit(MAX_CANDIDATES).order_by_score(),
+    )?;
+    let mut others = Vec::with_capacity(candidates.len());
+    for (_, address) in candidates {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        others.push(fields.paragraph(&doc));
+    }
+    let chosen = match p.number {
+        Some(n) => others.into_iter().find(|o| o.number == Some(n)),
+        None if others.len() == 1 => others.pop(),
+        None => None,
+    };
+    Ok(chosen.map(|o| Parallel {
+        lang: o.lang,
+        text: o.text,
+        paragraph: o.number,
+    }))
 }

@@ -279,14 +279,20 @@ impl TokenPattern {
 /// The analyzers and fields a query is compiled against.
 pub(crate) struct Target<'a> {
     pub words: &'a mut TextAnalyzer,
+    pub dict: &'a crate::analysis::UserDict,
     pub grams: &'a mut TextAnalyzer,
     pub words_field: Field,
     pub grams_field: Field,
+    pub chars_field: Field,
 }
 
 /// A query ready to run, with what to highlight and how it was built.
 pub(crate) struct Compiled {
     pub query: Box<dyn Query>,
+    /// A query matching exactly the same paragraphs whose count tantivy knows without
+    /// walking them (a single term), when there is one: the hits are then counted apart
+    /// and the top hits found with pruning (block-max WAND) instead of scoring every match.
+    pub count: Option<Box<dyn Query>>,
     pub patterns: Vec<Pattern>,
     pub explanation: Explanation,
 }
@@ -425,7 +431,7 @@ impl Compiler<'_, '_> {
         if words.is_empty() {
             return None;
         }
-        let grams = has_han(text).then(|| gram_sequence(&analyze(self.target.grams, text)));
+        let grams = has_han(text).then(|| self.grams_of(text));
         Some(Analysed { words, grams })
     }
 
@@ -451,7 +457,21 @@ impl Compiler<'_, '_> {
     /// The terms of `seq` at their relative positions: a phrase, or a term for one term.
     fn sequence(&self, grams: bool, seq: &Sequence, slop: u32) -> Built {
         if seq.len() == 1 {
-            return self.term(grams, &seq[0].1);
+            let text = &seq[0].1;
+            let mut chars = text.chars();
+            if let (true, Some(c), None) = (grams, chars.next(), chars.next()) {
+                if crate::analysis::is_han(c) {
+                    // The gram field keeps a character alone only at the edges of runs.
+                    return Built {
+                        query: Box::new(TermQuery::new(
+                            Term::from_field_text(self.target.chars_field, text),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        node: QueryNode::leaf(format!("term body_chars:{text}")),
+                    };
+                }
+            }
+            return self.term(grams, text);
         }
         let (field, name) = self.field(grams);
         let mut phrase = PhraseQuery::new_with_offset(
@@ -473,7 +493,7 @@ impl Compiler<'_, '_> {
     }
 
     fn grams_of(&mut self, text: &str) -> Sequence {
-        gram_sequence(&analyze(self.target.grams, text))
+        gram_sequence(&analyze(self.target.grams, &close_han_gaps(text)))
     }
 
     fn token_pattern(&mut self, term: &str) -> TokenPattern {
@@ -487,7 +507,7 @@ impl Compiler<'_, '_> {
         TokenPattern {
             term: term.to_owned(),
             grams: Some(self.grams_of(term)),
-            parts: crate::analysis::compound_parts(term)
+            parts: crate::analysis::compound_parts_with(self.target.dict, term)
                 .into_iter()
                 .map(|part| {
                     let grams = self.grams_of(&part);
@@ -515,12 +535,14 @@ impl Compiler<'_, '_> {
         if pattern.parts.is_empty() {
             return boolean(vec![(Occur::Must, substring), (Occur::Should, word)]);
         }
-        let mut parts_as_substrings = Vec::new();
-        let mut parts_as_words = Vec::new();
-        for (part, part_grams) in &pattern.parts {
-            parts_as_substrings.push((Occur::Must, self.sequence(true, part_grams, 0)));
-            parts_as_words.push((Occur::Should, self.term(false, part)));
-        }
+        // The parts are not also scored as words: that clause, a union over frequent
+        // words, cost a third of the time of compound queries (人民法院: 2.9 → 2.1 ms on
+        // prc-laws) for no change in the dev set's ranking.
+        let parts_as_substrings = pattern
+            .parts
+            .iter()
+            .map(|(_, part_grams)| (Occur::Must, self.sequence(true, part_grams, 0)))
+            .collect();
         boolean(vec![
             (
                 Occur::Must,
@@ -528,8 +550,31 @@ impl Compiler<'_, '_> {
             ),
             (Occur::Should, word),
             (Occur::Should, substring),
-            (Occur::Should, boost(boolean(parts_as_words), PARTS_WEIGHT)),
         ])
+    }
+
+    /// A query of one word without compound parts, whose every match is one term: the
+    /// word itself for other scripts; for Han, its one bigram or character, which every
+    /// paragraph holding the word as a word also has. Scored as the union of that term
+    /// and the word (the same sums as [`Compiler::word`]), which tantivy can prune; the
+    /// term alone counts the hits. Returns the query and the counting query.
+    fn single_word(&mut self, pattern: &TokenPattern) -> (Built, Option<Box<dyn Query>>) {
+        let word = self.term(false, &pattern.term);
+        match &pattern.grams {
+            None => {
+                let count = self.term(false, &pattern.term).query;
+                (word, Some(count))
+            }
+            Some(grams) if grams.len() == 1 => {
+                let count = self.sequence(true, grams, 0).query;
+                let substring = boost(self.sequence(true, grams, 0), GRAM_WEIGHT);
+                (
+                    boolean(vec![(Occur::Should, substring), (Occur::Should, word)]),
+                    Some(count),
+                )
+            }
+            Some(_) => (self.word(pattern), None),
+        }
     }
 
     /// An unquoted clause: every word required (as a word or a substring); the words in
@@ -600,24 +645,45 @@ fn has_han(text: &str) -> bool {
         .any(crate::analysis::is_han)
 }
 
-/// Reduces the gram analyzer's output to the shortest sequence that matches the same
-/// substring: bigrams, plus a single character only where no bigram covers it.
+/// Reduces the gram analyzer's output to the fewest terms that match the same substring:
+/// bigrams that do not overlap (`人民法院` → `人民`, `法院` two positions on; a run of odd
+/// length ends on an overlapping one), plus a single character only where no bigram covers
+/// it. The gap the n-gram analyzers leave around every Han run (see `segment`) makes the
+/// non-overlapping bigrams as exact as the full chain, with fewer posting lists to read.
 pub(crate) fn gram_sequence(tokens: &[AnalyzedToken]) -> Sequence {
     let han_chars = |t: &AnalyzedToken, n: usize| {
         t.text.chars().count() == n && t.text.chars().all(crate::analysis::is_han)
     };
-    let bigram_at: std::collections::HashSet<usize> = tokens
+    let bigram_at: std::collections::BTreeSet<usize> = tokens
         .iter()
         .filter(|t| han_chars(t, 2))
         .map(|t| t.position)
         .collect();
+    // Per chain of bigrams at consecutive positions: every other one, and the last.
+    let mut kept: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let mut chain_start = None;
+    for &p in &bigram_at {
+        let start = match chain_start {
+            Some(start) if p > 0 && bigram_at.contains(&(p - 1)) => start,
+            _ => p,
+        };
+        chain_start = Some(start);
+        let last_of_chain = !bigram_at.contains(&(p + 1));
+        if (p - start) % 2 == 0 || last_of_chain {
+            kept.insert(p);
+        }
+    }
     let mut out: Sequence = Vec::new();
     for t in tokens {
-        // A bigram at this position or the previous one already contains this character.
-        let covered = han_chars(t, 1)
-            && (bigram_at.contains(&t.position)
-                || (t.position > 0 && bigram_at.contains(&(t.position - 1))));
-        if !covered {
+        let keep = if han_chars(t, 2) {
+            kept.contains(&t.position)
+        } else {
+            // A bigram at this position or the previous one already contains this character.
+            !(han_chars(t, 1)
+                && (bigram_at.contains(&t.position)
+                    || (t.position > 0 && bigram_at.contains(&(t.position - 1)))))
+        };
+        if keep {
             out.push((t.position, t.text.clone()));
         }
     }
@@ -626,6 +692,33 @@ pub(crate) fn gram_sequence(tokens: &[AnalyzedToken]) -> Sequence {
         *p -= first;
     }
     out
+}
+
+/// `text` without the white space between two Han characters: Chinese has no spaces, so a
+/// query's `人口 贩运` means the characters `人口贩运` (the n-gram analyzers would otherwise
+/// keep the two runs a position apart).
+fn close_han_gaps(text: &str) -> std::borrow::Cow<'_, str> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out: Option<String> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let (at, c) = chars[i];
+        if c.is_whitespace() && i > 0 && crate::analysis::is_han(chars[i - 1].1) {
+            let j = (i..chars.len())
+                .find(|&j| !chars[j].1.is_whitespace())
+                .unwrap_or(chars.len());
+            if j < chars.len() && crate::analysis::is_han(chars[j].1) {
+                out.get_or_insert_with(|| text[..at].to_owned());
+                i = j;
+                continue;
+            }
+        }
+        if let Some(out) = out.as_mut() {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out.map_or(std::borrow::Cow::Borrowed(text), std::borrow::Cow::Owned)
 }
 
 fn word_sequence(tokens: &[AnalyzedToken]) -> Sequence {
@@ -738,9 +831,16 @@ pub(crate) fn compile(
             clauses.push((Occur::MustNot, built));
         }
     }
-    let built = boolean(clauses);
+    let single_word = parsed.excluded.is_empty()
+        && matches!(parsed.groups.as_slice(), [group] if group.len() == 1)
+        && matches!(patterns.as_slice(), [p] if !p.phrase && p.tokens.len() == 1);
+    let (built, count) = match (single_word, patterns.first().map(|p| &p.tokens[0])) {
+        (true, Some(token)) if token.parts.is_empty() => c.single_word(token),
+        _ => (boolean(clauses), None),
+    };
     Ok(Compiled {
         query: built.query,
+        count,
         patterns,
         explanation: Explanation {
             clauses: analysis,

@@ -1,0 +1,276 @@
+//! zhen embedded by another program: many documents in two languages, a parallel corpus,
+//! filters, incremental updates seen by searchers on other threads.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use zhen::{Index, IndexBuilder, IndexUpdater, Lang, SearchOptions, Searcher};
+
+fn shared(name: &str) -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data")
+        .join(name);
+    assert!(path.is_file(), "{} is missing", path.display());
+    path
+}
+
+/// The first `pairs` aligned pairs of the UN parallel corpus, as a JSON Lines file in
+/// `dir`, and each record's text by (id, lang).
+fn parallel_sample(dir: &Path, pairs: usize) -> (PathBuf, HashMap<(String, String), String>) {
+    let file = std::fs::File::open(shared("unpc-v1-testsets.zh-en.jsonl.gz")).unwrap();
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let path = dir.join("unpc-sample.jsonl");
+    let mut out = std::fs::File::create(&path).unwrap();
+    let mut texts = HashMap::new();
+    for line in reader.lines().take(pairs * 2) {
+        let line = line.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        texts.insert(
+            (
+                v["id"].as_str().unwrap().to_owned(),
+                v["lang"].as_str().unwrap().to_owned(),
+            ),
+            v["text"].as_str().unwrap().to_owned(),
+        );
+        writeln!(out, "{line}").unwrap();
+    }
+    (path, texts)
+}
+
+fn parallel_index(
+    pairs: usize,
+) -> (
+    tempfile::TempDir,
+    Searcher,
+    HashMap<(String, String), String>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (corpus, texts) = parallel_sample(dir.path(), pairs);
+    let idx = dir.path().join("idx");
+    let mut builder = IndexBuilder::create(&idx).unwrap();
+    builder.add_path(&corpus).unwrap();
+    let report = builder.commit().unwrap();
+    assert_eq!(report.documents, pairs);
+    let searcher = Index::open(&idx).unwrap().searcher();
+    (dir, searcher, texts)
+}
+
+fn with_parallel(limit: usize) -> SearchOptions {
+    let mut options = SearchOptions::with_limit(limit);
+    options.parallel = true;
+    options
+}
+
+#[test]
+fn english_hits_show_their_chinese_counterparts_and_back() {
+    let (_dir, searcher, texts) = parallel_index(1500);
+    let lang_of = |l: Lang| l.code().to_owned();
+
+    let results = searcher
+        .search_with("trafficking", &with_parallel(50))
+        .unwrap();
+    assert!(results.hits.len() >= 3, "{}", results.total_hits);
+    for hit in &results.hits {
+        assert_eq!(hit.lang, Lang::En, "{}", hit.text);
+        assert_eq!(texts[&(hit.doc.clone(), "en".to_owned())], hit.text);
+        let parallel = hit.parallel.clone().unwrap().expect("every pair has both");
+        assert_eq!(parallel.lang, Lang::Zh);
+        assert_eq!(
+            texts[&(hit.doc.clone(), lang_of(parallel.lang))],
+            parallel.text
+        );
+    }
+
+    let results = searcher.search_with("贩运", &with_parallel(50)).unwrap();
+    assert!(!results.hits.is_empty());
+    for hit in &results.hits {
+        assert_eq!(hit.lang, Lang::Zh);
+        let parallel = hit.parallel.clone().unwrap().unwrap();
+        assert_eq!(parallel.lang, Lang::En);
+        assert_eq!(texts[&(hit.doc.clone(), "en".to_owned())], parallel.text);
+    }
+
+    // Without the option there is no lookup.
+    let plain = searcher.search("贩运", 5).unwrap();
+    assert!(plain.hits.iter().all(|h| h.parallel.is_none()));
+}
+
+#[test]
+fn language_and_document_filters_keep_only_their_paragraphs() {
+    let (_dir, searcher, _) = parallel_index(1500);
+    // Numbers are in both languages of a pair.
+    let all = searcher.search("2015", 10_000).unwrap();
+    let count = |lang: Lang| all.hits.iter().filter(|h| h.lang == lang).count();
+    assert!(count(Lang::Zh) > 0 && count(Lang::En) > 0);
+
+    for lang in [Lang::Zh, Lang::En] {
+        let mut options = SearchOptions::with_limit(10_000);
+        options.lang = Some(lang);
+        let filtered = searcher.search_with("2015", &options).unwrap();
+        assert_eq!(filtered.total_hits, count(lang), "{lang}");
+        assert!(filtered.hits.iter().all(|h| h.lang == lang));
+    }
+
+    let doc = all.hits[0].doc.clone();
+    let mut options = SearchOptions::with_limit(100);
+    options.doc = Some(doc.clone());
+    let filtered = searcher.search_with("2015", &options).unwrap();
+    assert!(filtered.total_hits >= 1);
+    assert!(filtered.hits.iter().all(|h| h.doc == doc));
+}
+
+#[test]
+fn a_document_without_a_counterpart_has_a_null_parallel() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    builder
+        .add_text("zh-only", "1. 美国承诺打击人口贩运。")
+        .unwrap();
+    builder.commit().unwrap();
+    let searcher = Index::open(dir.path()).unwrap().searcher();
+    let results = searcher.search_with("人口贩运", &with_parallel(5)).unwrap();
+    assert!(matches!(results.hits[0].parallel, Some(None)));
+    let json = serde_json::to_value(&results).unwrap();
+    assert!(json["hits"][0]["parallel"].is_null());
+    assert!(json["hits"][0].get("parallel").is_some());
+    assert_eq!(json["hits"][0]["lang"], "zh");
+}
+
+/// Paragraphs of one document, each saying which version it belongs to.
+fn versioned(version: &str, paragraphs: usize) -> String {
+    (1..=paragraphs)
+        .map(|i| format!("{i}. 第{i}条 本规定{version}关于人口贩运的内容。"))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+#[test]
+fn searches_during_an_update_see_the_old_or_the_new_document_never_a_mix() {
+    const PARAGRAPHS: usize = 40;
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    builder
+        .add_text("rules", &versioned("旧版", PARAGRAPHS))
+        .unwrap();
+    builder
+        .add_text("other", "1. 与此无关的段落。\n\n2. 另一段。")
+        .unwrap();
+    builder.commit().unwrap();
+
+    let searcher = Index::open(dir.path()).unwrap().searcher();
+    let done = Arc::new(AtomicBool::new(false));
+    let mut threads = Vec::new();
+    for _ in 0..4 {
+        let searcher = searcher.clone();
+        let done = done.clone();
+        threads.push(std::thread::spawn(move || {
+            let (mut old, mut new) = (0usize, 0usize);
+            loop {
+                let finished = done.load(Ordering::SeqCst);
+                searcher.reload().unwrap();
+                let r = searcher.search("人口贩运", 100).unwrap();
+                let olds = r.hits.iter().filter(|h| h.text.contains("旧版")).count();
+                let news = r.hits.iter().filter(|h| h.text.contains("新版")).count();
+                assert_eq!(r.total_hits, PARAGRAPHS, "a half-applied update");
+                assert!(
+                    (olds, news) == (PARAGRAPHS, 0) || (olds, news) == (0, PARAGRAPHS),
+                    "a mix: {olds} old and {news} new paragraphs"
+                );
+                if olds > 0 {
+                    old += 1;
+                } else {
+                    new += 1;
+                }
+                if finished {
+                    return (old, new);
+                }
+            }
+        }));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let mut update = IndexUpdater::open(dir.path()).unwrap();
+    update
+        .add_text("rules", &versioned("新版", PARAGRAPHS))
+        .unwrap();
+    let report = update.commit().unwrap();
+    assert_eq!(report.replaced, 1);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    done.store(true, Ordering::SeqCst);
+    for t in threads {
+        let (old, new) = t.join().unwrap();
+        assert!(
+            new > 0,
+            "every thread ends seeing the update ({old} old, {new} new)"
+        );
+    }
+}
+
+#[test]
+fn updates_add_replace_skip_unchanged_and_remove_by_document_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    builder.add_text("a", &versioned("甲", 3)).unwrap();
+    builder.add_text("b", &versioned("乙", 2)).unwrap();
+    builder.commit().unwrap();
+    let index = Index::open(dir.path()).unwrap();
+    let searcher = index.searcher();
+
+    let mut update = IndexUpdater::open(dir.path()).unwrap();
+    update.add_text("a", &versioned("甲", 3)).unwrap();
+    update.add_text("b", &versioned("丙", 4)).unwrap();
+    update
+        .add_text("c", "1. Human trafficking is a crime.")
+        .unwrap();
+    let report = update.commit().unwrap();
+    assert_eq!(
+        (
+            report.unchanged,
+            report.replaced,
+            report.added,
+            report.removed
+        ),
+        (1, 1, 1, 0)
+    );
+    assert_eq!((report.documents, report.paragraphs), (3, 3 + 4 + 1));
+
+    searcher.reload().unwrap();
+    assert_eq!(searcher.search("乙", 10).unwrap().total_hits, 0);
+    assert_eq!(searcher.search("丙", 10).unwrap().total_hits, 4);
+    assert_eq!(searcher.search("甲", 10).unwrap().total_hits, 3);
+    assert_eq!(searcher.search("trafficking", 10).unwrap().total_hits, 1);
+
+    let mut update = IndexUpdater::open(dir.path()).unwrap();
+    assert!(update.remove("b").unwrap());
+    assert!(!update.remove("nope").unwrap());
+    let report = update.commit().unwrap();
+    assert_eq!(report.removed, 1);
+    assert_eq!(report.not_found, ["nope"]);
+
+    let stats = Index::open(dir.path()).unwrap().stats().unwrap();
+    assert_eq!((stats.documents, stats.paragraphs), (2, 4));
+    assert_eq!(stats.languages["zh"], 3);
+    assert_eq!(stats.languages["en"], 1);
+    searcher.reload().unwrap();
+    assert_eq!(searcher.search("丙", 10).unwrap().total_hits, 0);
+}
+
+#[test]
+fn a_searcher_follows_a_rebuild_to_the_new_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    builder.add_text("a", "1. 旧的内容。").unwrap();
+    builder.commit().unwrap();
+    let searcher = Index::open(dir.path()).unwrap().searcher();
+    assert_eq!(searcher.search("旧", 5).unwrap().total_hits, 1);
+
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    builder.add_text("a", "1. 新的内容。").unwrap();
+    builder.commit().unwrap();
+    // Until it reloads, the searcher keeps answering from the generation it has open.
+    assert!(searcher.reload().unwrap());
+    assert_eq!(searcher.search("旧", 5).unwrap().total_hits, 0);
+    assert_eq!(searcher.search("新", 5).unwrap().total_hits, 1);
+}
