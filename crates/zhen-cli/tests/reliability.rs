@@ -429,13 +429,40 @@ struct KillTally {
     new: usize,
 }
 
-fn kill_rebuilds(kills: usize, records: usize, seed: u64) -> KillTally {
+/// How the killed process writes the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Writer {
+    /// `zhen index CORPUS`: a new generation, swapped in.
+    Rebuild,
+    /// `zhen index --add CORPUS`: an update of the live generation, one tantivy commit.
+    Add,
+}
+
+fn write_cmd(writer: Writer, idx: &Path, corpus: &Path) -> std::process::Command {
+    match writer {
+        Writer::Rebuild => index_cmd(idx, &[corpus]),
+        Writer::Add => {
+            let mut cmd = std::process::Command::new(exe());
+            cmd.env_remove("ZHEN_INDEX")
+                .args(["index", "--index"])
+                .arg(idx)
+                .arg("--add")
+                .arg(corpus);
+            cmd
+        }
+    }
+}
+
+fn kill_writes(writer: Writer, kills: usize, records: usize, seed: u64) -> KillTally {
     let dir = tempfile::tempdir().unwrap();
     let corpus = reports_corpus(dir.path(), records);
-    // The reference answers of the new index, and how long a full build takes.
+    // The old index, and the reference answers of the new one with how long writing it
+    // takes uninterrupted.
     let reference = dir.path().join("reference");
+    build_index(&reference, &[&shipped()]);
     let started = Instant::now();
-    build_index(&reference, &[&corpus]);
+    let r = run(&mut write_cmd(writer, &reference, &corpus));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
     let full = started.elapsed();
     let new: Vec<_> = QUERIES.iter().map(|q| answer(&reference, q)).collect();
 
@@ -447,9 +474,9 @@ fn kill_rebuilds(kills: usize, records: usize, seed: u64) -> KillTally {
     let mut tally = KillTally::default();
     let mut state = seed;
     for i in 0..kills {
-        // Spread over the whole build, a little past its end, with jitter.
+        // Spread over the whole run, a little past its end, with jitter.
         let at = full.mul_f64(1.1 * (i as f64 + lcg(&mut state)) / kills as f64);
-        let mut child = index_cmd(&idx, &[&corpus])
+        let mut child = write_cmd(writer, &idx, &corpus)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -458,6 +485,9 @@ fn kill_rebuilds(kills: usize, records: usize, seed: u64) -> KillTally {
         let _ = child.kill();
         child.wait().unwrap();
         tally.runs += 1;
+        let index = zhen::Index::open(&idx).unwrap();
+        index.verify().unwrap();
+        drop(index);
         let now: Vec<_> = QUERIES.iter().map(|q| answer(&idx, q)).collect();
         if now == old {
             tally.old += 1;
@@ -469,16 +499,17 @@ fn kill_rebuilds(kills: usize, records: usize, seed: u64) -> KillTally {
         } else {
             let sizes = |a: &[Answer]| a.iter().map(Vec::len).collect::<Vec<_>>();
             panic!(
-                "kill {i} after {at:?}: the index answers neither as before nor as rebuilt: \
-                 {:?} hits, before {:?}, rebuilt {:?}",
+                "{writer:?} killed after {at:?} (run {i}): the index answers neither as \
+                 before nor as written: {:?} hits, before {:?}, written {:?}",
                 sizes(&now),
                 sizes(&old),
                 sizes(&new)
             );
         }
     }
-    // A last, uninterrupted build succeeds and leaves no leftovers.
-    build_index(&idx, &[&corpus]);
+    // A last, uninterrupted run succeeds and leaves no leftovers beside the generation.
+    let r = run(&mut write_cmd(writer, &idx, &corpus));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
     let names: Vec<String> = std::fs::read_dir(&idx)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -496,11 +527,23 @@ fn kill_rebuilds(kills: usize, records: usize, seed: u64) -> KillTally {
 /// `kill -9` of `zhen index` at 20 points spread over a rebuild.
 #[test]
 fn kill_9_during_a_rebuild_never_costs_the_previous_index() {
-    let tally = kill_rebuilds(20, 1500, 20240601);
+    let tally = kill_writes(Writer::Rebuild, 20, 1500, 20240601);
     eprintln!("{tally:?}");
     assert_eq!(tally.runs, 20);
     assert!(
         tally.old >= 10,
+        "most kills land before the commit: {tally:?}"
+    );
+}
+
+/// `kill -9` of `zhen index --add` at 12 points spread over an update.
+#[test]
+fn kill_9_during_an_update_never_costs_the_previous_index() {
+    let tally = kill_writes(Writer::Add, 12, 1000, 99);
+    eprintln!("{tally:?}");
+    assert_eq!(tally.runs, 12);
+    assert!(
+        tally.old >= 6,
         "most kills land before the commit: {tally:?}"
     );
 }
@@ -515,8 +558,11 @@ fn kill_9_many_times() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     let started = Instant::now();
-    let tally = kill_rebuilds(runs, 4000, 7);
-    eprintln!("{tally:?} in {:.0?}", started.elapsed());
+    let tally = kill_writes(Writer::Rebuild, runs, 4000, 7);
+    eprintln!("rebuild: {tally:?} in {:.0?}", started.elapsed());
+    let started = Instant::now();
+    let tally = kill_writes(Writer::Add, runs / 2, 4000, 8);
+    eprintln!("add: {tally:?} in {:.0?}", started.elapsed());
 }
 
 #[test]
@@ -538,15 +584,21 @@ fn a_second_build_fails_naming_the_first_and_searches_go_on_during_a_build() {
         assert!(Instant::now() < deadline, "the build never took the lock");
         std::thread::sleep(Duration::from_millis(2));
     }
-    let second = run(&mut index_cmd(&idx, &[&shipped()]));
-    assert_eq!(second.code, Some(1), "{}", second.stderr);
-    assert!(
-        second
-            .stderr
-            .contains(&format!("is locked by process {pid}, which is building it")),
-        "{}",
-        second.stderr
-    );
+    // A second build, and an update, while the first runs.
+    for mut cmd in [
+        index_cmd(&idx, &[&shipped()]),
+        write_cmd(Writer::Add, &idx, &shipped()),
+    ] {
+        let second = run(&mut cmd);
+        assert_eq!(second.code, Some(1), "{}", second.stderr);
+        assert!(
+            second
+                .stderr
+                .contains(&format!("is locked by process {pid}, which is building it")),
+            "{}",
+            second.stderr
+        );
+    }
 
     // Searches, in new processes and in this one, until the build is over: each answers
     // as the old index or as the new one, never fails.

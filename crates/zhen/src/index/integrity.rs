@@ -122,39 +122,37 @@ pub(crate) fn check(generation: &Path, index: &tantivy::Index) -> Result<(), Str
     verify(generation, index)
 }
 
-/// Verifies the checksum of every segment file in `generation`, opened as `index`.
+/// Verifies the checksum of every file of the live segments of `generation`, opened as
+/// `index`.
 ///
-/// Every file on disk rather than only those tantivy's metadata lists, so that a damaged
-/// list cannot hide a damaged file.
+/// The live segments are those `meta.json` lists; their files are those of tantivy's
+/// candidates that exist, and each that tantivy recorded writing (in `.managed.json`) must.
+/// Other files are not read: a segment file an update was writing when it was killed is
+/// garbage, not damage (tantivy removes it at the next update).
 pub(crate) fn verify(generation: &Path, index: &tantivy::Index) -> Result<(), String> {
-    let mut names: Vec<String> = fs::read_dir(generation)
-        .map_err(|e| format!("cannot list {}: {e}", generation.display()))?
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| is_sealed_name(name) && !SMALL_FILES.contains(&name.as_str()))
-        .collect();
-    names.sort();
     let directory = index.directory();
-    // Files the segments need (tantivy's candidates that it recorded writing) must exist.
     let metas = index
         .load_metas()
         .map_err(|e| format!("cannot read the segment list: {e}"))?;
     let managed = directory.list_managed_files();
-    let mut needed: Vec<_> = metas
-        .list_segment_files()
-        .into_iter()
-        .filter(|file| managed.contains(file))
-        .collect();
-    needed.sort();
-    if let Some(missing) = needed.iter().find(|file| !generation.join(file).is_file()) {
-        return Err(format!("{} is missing", missing.display()));
-    }
-    for name in names {
-        match directory.validate_checksum(Path::new(&name)) {
+    let mut files: Vec<_> = metas.list_segment_files().into_iter().collect();
+    files.sort();
+    for file in files {
+        if !generation.join(&file).is_file() {
+            if managed.contains(&file) {
+                return Err(format!("{} is missing", file.display()));
+            }
+            continue;
+        }
+        match directory.validate_checksum(&file) {
             Ok(true) => {}
-            Ok(false) => return Err(format!("{name} does not hold what was written (checksum)")),
-            Err(e) => return Err(format!("{name}: {e}")),
+            Ok(false) => {
+                return Err(format!(
+                    "{} does not hold what was written (checksum)",
+                    file.display()
+                ))
+            }
+            Err(e) => return Err(format!("{}: {e}", file.display())),
         }
     }
     Ok(())
