@@ -42,7 +42,9 @@ pub use update::{IndexUpdater, UpdateReport};
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
 /// the analyzer changes what is indexed: an index of another format must be rebuilt.
-pub const INDEX_FORMAT: u32 = 7;
+// 8: folding follows zhconv chains to their end and joins half-width sound marks; generations
+// carry a SEAL.
+pub const INDEX_FORMAT: u32 = 8;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";
