@@ -37,6 +37,13 @@ impl Lang {
     }
 
     /// The language of a code (`zh`, `en`, `und`; case-insensitive), if zhen knows it.
+    ///
+    /// ```
+    /// use zhen::Lang;
+    /// assert_eq!(Lang::from_code("ZH"), Some(Lang::Zh));
+    /// assert_eq!(Lang::En.code(), "en");
+    /// assert_eq!(Lang::from_code("fr"), None);
+    /// ```
     pub fn from_code(code: &str) -> Option<Lang> {
         match code.to_ascii_lowercase().as_str() {
             "zh" => Some(Lang::Zh),

@@ -33,6 +33,24 @@ pub struct SearchOptions {
     /// Whether to include the query's [`Explanation`] in the results.
     pub explain: bool,
     /// Only paragraphs of this document.
+    ///
+    /// ```
+    /// # fn main() -> zhen::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut builder = zhen::IndexBuilder::create(dir.path())?;
+    /// builder.add_text("zh", "1. 打击人口贩运。")?;
+    /// builder.add_text("en", "1. Combating human trafficking (人口贩运).")?;
+    /// builder.commit()?;
+    /// let searcher = zhen::Index::open(dir.path())?.searcher();
+    /// let mut options = zhen::SearchOptions::with_limit(10);
+    /// options.doc = Some("en".to_owned());
+    /// assert_eq!(searcher.search_with("人口贩运", &options)?.hits[0].doc, "en");
+    /// options.doc = None;
+    /// options.lang = Some(zhen::Lang::Zh);
+    /// assert_eq!(searcher.search_with("人口贩运", &options)?.hits[0].doc, "zh");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub doc: Option<String>,
     /// Only paragraphs in this language.
     pub lang: Option<Lang>,
@@ -227,6 +245,23 @@ impl Searcher {
 
     /// Looks for changes now: switches to a new generation if the index was rebuilt, and
     /// picks up commits to the current one. Returns whether the generation changed.
+    ///
+    /// ```
+    /// # fn main() -> zhen::Result<()> {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut builder = zhen::IndexBuilder::create(dir.path())?;
+    /// builder.add_text("a", "1. 旧的内容。")?;
+    /// builder.commit()?;
+    /// let searcher = zhen::Index::open(dir.path())?.searcher();
+    ///
+    /// let mut builder = zhen::IndexBuilder::create(dir.path())?; // a full rebuild
+    /// builder.add_text("a", "1. 新的内容。")?;
+    /// builder.commit()?;
+    /// assert!(searcher.reload()?);
+    /// assert_eq!(searcher.search("新", 5)?.total_hits, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reload(&self) -> Result<bool> {
         let live = self.live();
         if let Some(name) = crate::index::current_generation(&self.inner.dir)? {
