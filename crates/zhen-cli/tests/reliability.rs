@@ -196,14 +196,18 @@ fn a_directory_of_good_and_bad_files_indexes_the_good_and_names_the_bad() {
     );
     put("latin1.txt", b"caf\xe9 na\xefve \xff\xfe\xfd fran\xe7ais");
     put("secret.txt", "1. 机密文件。".as_bytes());
+    std::fs::create_dir(docs.join("locked")).unwrap();
+    put("locked/inside.txt", "1. 锁住的目录里的文件。".as_bytes());
     let idx = dir.path().join("idx");
     std::fs::create_dir(&idx).unwrap();
     open_up(dir.path());
-    std::fs::set_permissions(
-        docs.join("secret.txt"),
-        std::fs::Permissions::from_mode(0o000),
-    )
-    .unwrap();
+    for unreadable in ["secret.txt", "locked"] {
+        std::fs::set_permissions(
+            docs.join(unreadable),
+            std::fs::Permissions::from_mode(0o000),
+        )
+        .unwrap();
+    }
 
     let r = run(unprivileged(&mut index_cmd(&idx, &[&docs])));
     assert_eq!(r.code, Some(3), "{}", r.stderr);
@@ -213,6 +217,7 @@ fn a_directory_of_good_and_bad_files_indexes_the_good_and_names_the_bad() {
         ("binary.txt", "binary"),
         ("latin1.txt", "not valid UTF-8 at byte 3"),
         ("secret.txt", "Permission denied"),
+        ("locked", "Permission denied"),
         ("corpus.jsonl", "line 2"),
     ] {
         let line = r
@@ -225,7 +230,7 @@ fn a_directory_of_good_and_bad_files_indexes_the_good_and_names_the_bad() {
     }
     assert!(
         r.stderr
-            .contains("skipped 5 file(s) and 1 record(s) that could not be read"),
+            .contains("skipped 6 file(s) and 1 record(s) that could not be read"),
         "{}",
         r.stderr
     );
@@ -243,6 +248,8 @@ fn a_directory_of_good_and_bad_files_indexes_the_good_and_names_the_bad() {
         assert_eq!(v["total_hits"], 1, "{query}: {v}");
         assert_eq!(v["hits"][0]["doc"], doc, "{query}");
     }
+    // So that the temporary directory can be removed without root.
+    std::fs::set_permissions(docs.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 #[test]
