@@ -69,7 +69,7 @@ impl Skipped {
 
 /// Reports one skipped input on stderr (above the progress bar, if one is drawn).
 fn report(bar: Option<&progress::Bar>, what: &zhen::Error) {
-    let line = format!("zhen: skipped {what}");
+    let line = format!("zhen: skipped: {what}");
     match bar {
         Some(bar) => bar.note(&line),
         None => eprintln!("{line}"),

@@ -225,7 +225,7 @@ fn a_directory_of_good_and_bad_files_indexes_the_good_and_names_the_bad() {
             .lines()
             .find(|l| l.contains(file))
             .unwrap_or_else(|| panic!("{file} not reported: {}", r.stderr));
-        assert!(line.starts_with("zhen: skipped "), "{line}");
+        assert!(line.starts_with("zhen: skipped: "), "{line}");
         assert!(line.contains(reason), "{file}: {line}");
     }
     assert!(
@@ -843,4 +843,38 @@ fn index_help_documents_the_exit_statuses_and_the_error_policy() {
     ] {
         assert!(r.stdout.contains(needle), "{needle}: {}", r.stdout);
     }
+}
+
+/// Two first searches at once on a fresh checkout: one builds the default index, the other
+/// waits for it (the lock) instead of failing, and both answer the same.
+#[test]
+fn two_first_searches_at_once_both_answer() {
+    let work = tempfile::tempdir().unwrap();
+    std::fs::create_dir(work.path().join("index-data")).unwrap();
+    std::fs::copy(
+        shipped(),
+        work.path().join("index-data/us-hrc-pledges-2021.zh.txt"),
+    )
+    .unwrap();
+    let spawn = || {
+        std::process::Command::new(exe())
+            .env_remove("ZHEN_INDEX")
+            .current_dir(work.path())
+            .args(["search", "人口贩运", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let mut answers = Vec::new();
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        answers.push(v["hits"].clone());
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].as_array().unwrap().len(), 3);
 }

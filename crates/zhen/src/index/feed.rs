@@ -43,14 +43,16 @@ pub(crate) fn file(sink: &mut impl Sink, path: &Path) -> Result<()> {
     let paragraphs = document::parse(&id, &source.text);
     let count = paragraphs.len() as u64;
     super::skip::ensure_some_text(path, count, Some(&source.text))?;
+    let (size, encoding) = (source.text.len() as u64, source.encoding);
+    // The paragraphs hold the text now: a huge file is not kept twice while it is indexed.
+    drop(source);
     sink.document(&id, paragraphs, false)?;
     sink.source_done(SourceInfo {
         source: path.display().to_string(),
         kind: "text".to_owned(),
-        encoding: Some(source.encoding),
+        encoding: Some(encoding),
         paragraphs: count,
     });
-    let size = source.text.len() as u64;
     sink.progress(path, size, size);
     Ok(())
 }

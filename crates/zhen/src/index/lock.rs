@@ -4,8 +4,11 @@
 //! and writes its process id into the file, so a second builder can say who holds it. The
 //! kernel drops the lock when the holding process exits, however it exits (`kill -9`, a
 //! crash, a power loss), so a lock is never stale: a leftover `LOCK` file whose holder is
-//! gone is simply locked again by the next build. Searches never take the lock — they read
-//! the generation `CURRENT` names, which a build never modifies.
+//! gone is simply locked again by the next build. Updates ([`IndexUpdater`]) take the same
+//! lock. Searches never do: they read the generation `CURRENT` names, which a build never
+//! modifies and an update changes only through tantivy's atomic commit.
+//!
+//! [`IndexUpdater`]: super::IndexUpdater
 
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
