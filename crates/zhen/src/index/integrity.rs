@@ -3,19 +3,21 @@
 //! tantivy ends every segment file with a CRC32 of its contents but checks it only when
 //! asked ([`tantivy::Index::validate_checksum`]); a flipped byte in a term dictionary or a
 //! zeroed block of postings otherwise gives silently wrong hits, an engine error, or a panic
-//! deep inside a search. Checking every byte on every open costs about 22 ms per 128 MB of
-//! index (page cache warm) — five times a whole cold search — so a build *seals* the new
-//! generation instead: `SEAL` lists each file with its size, modification and change times,
-//! and for the small files tantivy does not checksum itself (`meta.json`, `.managed.json`,
-//! `zhen.json`) a CRC32 of the contents.
+//! deep inside a search. Checking every byte on every open is too slow for a one-shot
+//! search (a cold search on the 106 MB prc-laws index: 4.3 ms with the seal below, 26.8 ms
+//! checking everything), so a build *seals* the new generation instead: `SEAL` lists each
+//! file with its size, modification and change times, and for the small files tantivy does
+//! not checksum itself (`meta.json`, `.managed.json`, `zhen.json`, `user.dict`) a CRC32 of
+//! the contents.
 //!
-//! Opening an index checks the seal: `stat` for every file and a CRC32 of the small ones,
-//! a few microseconds. When everything matches, the files are as the build left them. When
-//! anything differs — a file truncated, rewritten, restored from a backup, touched by
-//! another program — every segment file's checksum is verified before the index is used,
-//! and any mismatch is reported as damage. What a seal cannot see is corruption that
-//! changes neither size nor times (bit rot under a file system without checksums);
-//! [`Index::verify`](super::Index::verify) checks every byte on demand.
+//! Opening an index checks the seal: `stat` for every file and a CRC32 of the small ones.
+//! When everything matches, the files are as the build left them. When anything differs —
+//! a file truncated, rewritten, restored from a backup, touched by another program — every
+//! live segment file's checksum is verified before the index is used, and any mismatch is
+//! reported as damage. What a seal cannot see is corruption that changes neither size nor
+//! times (bit rot under a file system without checksums);
+//! [`Index::verify`](super::Index::verify) checks every byte on demand. An update
+//! ([`IndexUpdater`](super::IndexUpdater)) seals the generation again after its commit.
 
 use std::collections::BTreeMap;
 use std::fs;
