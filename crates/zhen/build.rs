@@ -138,6 +138,18 @@ fn write_t2s() {
             }
         }
     }
+    // zhconv maps some characters to forms it maps again (戱 -> 戯 -> 戏, 薴 -> 苧 -> 苎):
+    // follow each chain to its end, so that folding folded text changes nothing and a
+    // query typed in the intermediate form finds both others.
+    let map: std::collections::HashMap<u32, u32> = pairs.iter().copied().collect();
+    for (_, s) in pairs.iter_mut() {
+        for _ in 0..8 {
+            match map.get(s) {
+                Some(&next) if next != *s => *s = next,
+                _ => break,
+            }
+        }
+    }
     pairs.sort_unstable();
     // The main ideograph block, where nearly all of a Chinese text's characters are, also
     // gets a dense table (two bytes per code point: the simplified form, 0 for none, 0xFFFF

@@ -3,6 +3,7 @@
 //! A thin layer over the `zhen` library: it parses arguments, calls the library's public
 //! API and renders the results for a terminal or as JSON.
 
+mod build;
 mod locate;
 mod progress;
 mod render;
@@ -38,9 +39,19 @@ enum Command {
     #[command(after_help = "Examples:\n  \
         zhen index                         index everything in index-data/ into index-data/index\n  \
         zhen index docs/ report.txt --index /tmp/idx\n\n\
-        Directories are searched recursively for .txt files. Encodings (UTF-8, UTF-16 with a \
-        byte-order mark, GB18030/GBK, Big5) are detected from the bytes. If any file cannot be \
-        read, nothing is replaced: the previous index keeps answering.")]
+        Directories are searched recursively for .txt files and .jsonl/.ndjson corpora (optionally \
+        gzipped). Encodings (UTF-8, UTF-16 with a byte-order mark, GB18030/GBK, Big5) are \
+        detected from the bytes.\n\n\
+        A file that cannot be used (unreadable, binary, undecodable, empty) or a broken JSON \
+        line is reported on stderr with its path (and line) and the reason. With --on-error \
+        skip (the default) everything else is indexed; with --on-error stop the build stops \
+        there. The new index replaces the previous one atomically, and only when complete: \
+        if the build fails, is killed, or indexes nothing, the previous index keeps \
+        answering. One build at a time: a second `zhen index` on the same index fails, \
+        naming the process that holds it; searches go on during a build.\n\n\
+        Exit status: 0 everything was indexed; 3 the index was built but some files or \
+        records were skipped (each reported on stderr); 1 nothing was replaced (an error, \
+        the index is locked, or nothing could be indexed); 2 bad usage.")]
     Index(IndexArgs),
 
     /// Search the index and print the best paragraphs.
@@ -143,6 +154,11 @@ struct IndexArgs {
     /// Index directory [default: $ZHEN_INDEX, else index-data/index].
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
+
+    /// What to do with a file or JSON line that cannot be read: skip it (exit status 3) or
+    /// stop the build (exit status 1, nothing replaced).
+    #[arg(long, value_enum, default_value_t = build::OnError::Skip, value_name = "WHAT")]
+    on_error: build::OnError,
 
     /// Add (or replace, by document id) the documents of these files in the existing
     /// index instead of rebuilding it; unchanged documents are skipped.
@@ -301,6 +317,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<build::Partial>() => {
+            let _ = writeln!(std::io::stderr(), "zhen: {err}");
+            ExitCode::from(3)
+        }
         Err(err) => {
             let _ = writeln!(std::io::stderr(), "zhen: error: {}", message(&err));
             ExitCode::from(exit_status(&err))
@@ -340,7 +360,7 @@ fn exit_status(err: &anyhow::Error) -> u8 {
 fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     let location = IndexLocation::resolve(args.index);
     if !args.add.is_empty() || !args.remove.is_empty() {
-        return update(&location.dir, &args.add, &args.remove);
+        return update(&location.dir, &args.add, &args.remove, args.on_error);
     }
     let sources = if args.sources.is_empty() {
         vec![locate::data_dir()]
@@ -351,7 +371,8 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
         Some(path) => zhen::analysis::UserDict::read(path)?,
         None => zhen::analysis::UserDict::default(),
     };
-    let report = build(&location.dir, &sources, dict)?;
+    let built = build::build(&location.dir, &sources, dict, args.on_error)?;
+    let report = &built.report;
     eprintln!(
         "zhen: indexed {} paragraphs of {} document(s) into {} in {:.2} s",
         report.paragraphs,
@@ -359,54 +380,18 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
         location.dir.display(),
         report.elapsed.as_secs_f64()
     );
-    Ok(())
-}
-
-/// Builds the index from `sources`, with a progress bar on a terminal.
-fn build(
-    dir: &std::path::Path,
-    sources: &[PathBuf],
-    dict: zhen::analysis::UserDict,
-) -> anyhow::Result<zhen::BuildReport> {
-    let mut files = Vec::new();
-    for source in sources {
-        files.extend(zhen::index::source_files(source, dir)?);
-    }
-    let sizes: Vec<u64> = files
-        .iter()
-        .map(|f| std::fs::metadata(f).map_or(0, |m| m.len()))
-        .collect();
-    let mut builder = zhen::IndexBuilder::create_with_dict(dir, dict)?;
-    let bar = progress::Bar::new(sizes.iter().sum());
-    if let Some(bar) = &bar {
-        let bar = bar.clone();
-        let mut done_before = 0u64;
-        let mut current: Option<PathBuf> = None;
-        builder.on_progress(move |p| {
-            if current.as_deref() != Some(p.source.as_path()) {
-                if current.is_some() {
-                    done_before = bar.position_of_finished();
-                }
-                current = Some(p.source.clone());
-            }
-            bar.update(done_before + p.bytes, p.paragraphs, p.bytes >= p.size);
-        });
-    }
-    for file in &files {
-        builder.add_file(file)?;
-    }
-    if let Some(bar) = &bar {
-        bar.finish();
-    }
-    Ok(builder.commit()?)
+    built.skipped.into_result()
 }
 
 /// `zhen index --add/--remove`: an incremental update of the existing index.
-fn update(dir: &std::path::Path, add: &[PathBuf], remove: &[String]) -> anyhow::Result<()> {
+fn update(
+    dir: &std::path::Path,
+    add: &[PathBuf],
+    remove: &[String],
+    on_error: build::OnError,
+) -> anyhow::Result<()> {
     let mut updater = zhen::IndexUpdater::open(dir)?;
-    for path in add {
-        updater.add_path(path)?;
-    }
+    let skipped = build::add(&mut updater, dir, add, on_error)?;
     for id in remove {
         updater.remove(id)?;
     }
@@ -424,7 +409,7 @@ fn update(dir: &std::path::Path, add: &[PathBuf], remove: &[String]) -> anyhow::
         report.paragraphs,
         report.documents
     );
-    Ok(())
+    skipped.into_result()
 }
 
 fn run_stats(args: StatsArgs) -> anyhow::Result<()> {
@@ -582,11 +567,21 @@ fn open_or_build(location: &IndexLocation) -> anyhow::Result<zhen::Index> {
         }
         Err(e) => return Err(e.into()),
     }
-    let report = build(
+    // Skipped files are reported as they are met; the search goes on with the rest.
+    let report = match build::build(
         &location.dir,
         &[locate::data_dir()],
         zhen::analysis::UserDict::default(),
-    )?;
+        build::OnError::Skip,
+    ) {
+        Ok(built) => built.report,
+        // Another process is building it (a concurrent first search, say): use its index.
+        Err(e) if matches!(e.downcast_ref(), Some(zhen::Error::Locked { .. })) => {
+            zhen::index::wait_for_builder(&location.dir)?;
+            return Ok(zhen::Index::open(&location.dir)?);
+        }
+        Err(e) => return Err(e),
+    };
     eprintln!(
         "zhen: indexed {} paragraphs of {} document(s) in {:.2} s",
         report.paragraphs,

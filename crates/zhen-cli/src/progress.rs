@@ -57,6 +57,11 @@ impl Bar {
         ));
     }
 
+    /// Prints a line above the bar (a skipped file, say) without garbling it.
+    pub fn note(&self, line: &str) {
+        self.bar.println(line);
+    }
+
     /// Removes the bar; the caller prints the summary.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

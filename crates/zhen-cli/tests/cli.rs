@@ -458,8 +458,9 @@ fn a_broken_json_line_names_the_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken.jsonl");
     std::fs::write(&file, "{\"text\": \"好\"}\n{\"text\": \n").unwrap();
+    // Skipped (exit status 3) by default; `--on-error stop` makes it fail the build.
     let stderr = fails_with(
-        1,
+        3,
         zhen()
             .args(["index", "--index"])
             .arg(dir.path().join("idx"))

@@ -87,6 +87,20 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// Another process is building this index; only one build may run at a time.
+    #[error(
+        "the index at {} is locked by {}, which is building it: wait for that build to finish \
+         (or stop it) and run again",
+        path.display(),
+        pid.map_or_else(|| "another process".to_owned(), |pid| format!("process {pid}"))
+    )]
+    Locked {
+        /// The index directory.
+        path: PathBuf,
+        /// The process id of the build holding the lock, when it could be read.
+        pid: Option<u32>,
+    },
+
     /// A relevance-judgement (qrels) file has a malformed line.
     #[error("{}:{line}: {reason}", path.display())]
     Qrels {
@@ -113,6 +127,9 @@ pub enum Error {
     },
 
     /// An error inside tantivy while searching.
-    #[error("search failed in the index engine: {0}")]
+    #[error(
+        "search failed in the index engine ({0}); if the index files were damaged since it \
+         was opened, rebuild it with `zhen index`"
+    )]
     Engine(#[from] tantivy::TantivyError),
 }

@@ -50,10 +50,15 @@ pub fn to_simplified(c: char) -> char {
     }
 }
 
-/// `is_combining_mark`, answered without its table lookup for ASCII and the main ideograph
-/// block (the bulk of the text), which hold no marks.
+/// Whether `c` belongs to the cluster of the character before it: a combining mark, or a
+/// half-width katakana sound mark (`ﾞ`, `ﾟ`), which NFKC turns into a combining one —
+/// folded alone, `ﾊﾟ` would give `ハ` + U+309A, which folds again to `パ`. Answered without
+/// the table lookup for ASCII and the main ideograph block (the bulk of the text), which
+/// hold no marks.
 fn may_be_mark(c: char) -> bool {
-    !c.is_ascii() && !('\u{4E00}'..='\u{9FFF}').contains(&c) && is_combining_mark(c)
+    !c.is_ascii()
+        && !('\u{4E00}'..='\u{9FFF}').contains(&c)
+        && (is_combining_mark(c) || matches!(c, '\u{FF9E}' | '\u{FF9F}'))
 }
 
 /// Folded text plus, for every byte of it, the original byte range it came from.

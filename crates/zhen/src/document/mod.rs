@@ -11,6 +11,11 @@
 //! without a number. [`parse`] joins such a continuation back onto the paragraph it belongs
 //! to (with no space between CJK characters), so it never becomes a paragraph of its own.
 
+mod split;
+
+pub use split::MAX_PART_BYTES;
+pub(crate) use split::{part_count, parts};
+
 use serde::Serialize;
 
 /// What kind of block a [`Paragraph`] is.

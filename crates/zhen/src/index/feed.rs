@@ -9,7 +9,7 @@ use std::path::Path;
 
 use super::SourceInfo;
 use crate::document::{self, Paragraph};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::source;
 
 /// Where whole documents go.
@@ -23,6 +23,12 @@ pub(crate) trait Sink {
 
     /// Reports reading progress through a source.
     fn progress(&mut self, source: &Path, bytes: u64, size: u64);
+
+    /// Takes the error of a record that cannot be read: `Ok` to skip it and go on with the
+    /// next line (after reporting it), `Err` to fail the file. By default, fails.
+    fn bad_record(&mut self, err: Error) -> Result<()> {
+        Err(err)
+    }
 }
 
 /// Reads one file: a JSON Lines corpus (`.jsonl`, `.ndjson`, optionally `.gz`), or a text
@@ -36,14 +42,17 @@ pub(crate) fn file(sink: &mut impl Sink, path: &Path) -> Result<()> {
     let id = doc_id(path);
     let paragraphs = document::parse(&id, &source.text);
     let count = paragraphs.len() as u64;
+    super::skip::ensure_some_text(path, count, Some(&source.text))?;
+    let (size, encoding) = (source.text.len() as u64, source.encoding);
+    // The paragraphs hold the text now: a huge file is not kept twice while it is indexed.
+    drop(source);
     sink.document(&id, paragraphs, false)?;
     sink.source_done(SourceInfo {
         source: path.display().to_string(),
         kind: "text".to_owned(),
-        encoding: Some(source.encoding),
+        encoding: Some(encoding),
         paragraphs: count,
     });
-    let size = source.text.len() as u64;
     sink.progress(path, size, size);
     Ok(())
 }
@@ -60,7 +69,13 @@ fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
     let mut group: Vec<Paragraph> = Vec::new();
     let mut group_id = String::new();
     while let Some(record) = records.next() {
-        let mut record = record?;
+        let mut record = match record {
+            Ok(record) => record,
+            Err(e) => {
+                sink.bad_record(e)?;
+                continue;
+            }
+        };
         let own_id = record.id.clone();
         let id = ["doc_id", "doc_key"]
             .iter()
@@ -119,6 +134,7 @@ fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
     if !group.is_empty() {
         sink.document(&group_id, group, true)?;
     }
+    super::skip::ensure_some_text(path, count, None)?;
     sink.progress(path, records.size(), records.size());
     sink.source_done(SourceInfo {
         source: path.display().to_string(),

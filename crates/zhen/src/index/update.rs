@@ -10,7 +10,7 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{Searcher, TantivyDocument, Term};
 
-use super::{feed, source_files, Fields, Index, IndexMeta, SourceInfo};
+use super::{feed, integrity, lock, skip, source_files, Fields, Index, IndexMeta, SourceInfo};
 use crate::analysis;
 use crate::document::{self, Paragraph};
 use crate::error::{Error, Result};
@@ -55,6 +55,10 @@ pub struct IndexUpdater {
     /// The documents this update has touched so far.
     touched: HashMap<String, Touch>,
     report: UpdateReport,
+    skip_records: Option<skip::SkipFn>,
+    /// Held until the update is committed or dropped: a build or another update of the
+    /// same index meanwhile would lose one of the two.
+    _lock: lock::WriterLock,
 }
 
 /// What an update did to one document id so far.
@@ -103,6 +107,14 @@ impl std::fmt::Debug for IndexUpdater {
 impl IndexUpdater {
     /// Opens the index at `dir` for an update (see [`Index::open`] for the errors).
     pub fn open(dir: impl AsRef<Path>) -> Result<IndexUpdater> {
+        // Locked before opening, so that no build swaps in another generation between
+        // the two (this update would then go to one that is no longer live).
+        if !Index::exists(dir.as_ref()) {
+            return Err(Error::IndexNotFound {
+                path: dir.as_ref().to_path_buf(),
+            });
+        }
+        let lock = lock::WriterLock::acquire(dir.as_ref())?;
         let index = Index::open(dir)?;
         analysis::register_bulk_with_dict(index.tantivy.tokenizers(), &index.dict);
         let write_err = |e: tantivy::TantivyError| Error::Write {
@@ -126,6 +138,8 @@ impl IndexUpdater {
             meta,
             touched: HashMap::new(),
             report,
+            skip_records: None,
+            _lock: lock,
         })
     }
 
@@ -138,6 +152,13 @@ impl IndexUpdater {
             feed::file(self, file)?;
         }
         Ok(files.len())
+    }
+
+    /// Skips the records of JSON Lines corpora that cannot be read, reporting each to
+    /// `report`, as [`IndexBuilder::skip_bad_records`](super::IndexBuilder::skip_bad_records)
+    /// does for a build.
+    pub fn skip_bad_records(&mut self, report: impl FnMut(&Error) + Send + 'static) {
+        self.skip_records = Some(Box::new(report));
     }
 
     /// Adds or replaces a document given as text.
@@ -202,6 +223,10 @@ impl IndexUpdater {
         self.writer
             .wait_merging_threads()
             .map_err(|e| wrap(Box::new(e)))?;
+        // The generation changed in place: seal it again, so opening it stays cheap. (If
+        // this fails or is killed first, the update is still complete; opens verify every
+        // file until the next seal.)
+        integrity::seal(&self.index.generation).map_err(|e| wrap(Box::new(e)))?;
         self.report.paragraphs = self.meta.paragraphs;
         self.report.documents = self.meta.documents;
         Ok(self.report)
@@ -233,15 +258,16 @@ impl IndexUpdater {
     }
 
     fn write(&mut self, fields: Fields, paragraphs: &[Paragraph], hash: u64) -> Result<()> {
-        for paragraph in paragraphs {
+        // Over-long paragraphs go in as parts, as in a build.
+        for part in paragraphs.iter().flat_map(document::parts) {
             self.writer
-                .add_document(fields.document(paragraph, hash))
+                .add_document(fields.document(&part, hash))
                 .map_err(|e| Error::Write {
                     path: self.index.dir.clone(),
                     source: Box::new(e),
                 })?;
+            self.meta.paragraphs += 1;
         }
-        self.meta.paragraphs += paragraphs.len() as u64;
         Ok(())
     }
 }
@@ -250,7 +276,9 @@ impl feed::Sink for IndexUpdater {
     fn document(&mut self, id: &str, paragraphs: Vec<Paragraph>, from_records: bool) -> Result<()> {
         let fields = self.index.fields;
         let hash = feed::content_hash(&paragraphs);
-        let n = paragraphs.len() as u64;
+        // Counted as indexed (over-long paragraphs as their parts), to compare with the
+        // live index.
+        let n = paragraphs.iter().map(document::part_count).sum::<usize>() as u64;
         match self.touched.get(id).copied() {
             Some(Touch::Written(_) | Touch::Unchanged) if !from_records => {
                 return Err(Error::Source {
@@ -303,4 +331,14 @@ impl feed::Sink for IndexUpdater {
     }
 
     fn progress(&mut self, _source: &Path, _bytes: u64, _size: u64) {}
+
+    fn bad_record(&mut self, err: Error) -> Result<()> {
+        match self.skip_records.as_mut() {
+            Some(report) => {
+                report(&err);
+                Ok(())
+            }
+            None => Err(err),
+        }
+    }
 }

@@ -61,6 +61,8 @@ pub struct Records {
     buf: Vec<u8>,
     read: Arc<AtomicU64>,
     size: u64,
+    /// Set after a read error: the stream cannot be resynchronised, so it ends there.
+    failed: bool,
 }
 
 impl std::fmt::Debug for Records {
@@ -105,6 +107,7 @@ impl Records {
             buf: Vec::new(),
             read,
             size,
+            failed: false,
         })
     }
 
@@ -130,13 +133,21 @@ impl Iterator for Records {
     type Item = Result<Record>;
 
     fn next(&mut self) -> Option<Result<Record>> {
+        if self.failed {
+            return None;
+        }
         loop {
             self.buf.clear();
             match self.reader.read_until(b'\n', &mut self.buf) {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => {
-                    let reason = format!("cannot read on (corrupt or truncated gzip?): {e}");
+                    self.failed = true;
+                    self.line += 1;
+                    let reason = format!(
+                        "cannot read on (corrupt or truncated gzip?): {e}; the records before \
+                         this line were read, the rest of the file cannot be"
+                    );
                     return Some(Err(self.error(reason)));
                 }
             }

@@ -1,0 +1,161 @@
+//! Detecting damaged index files before they give wrong answers or crash a search.
+//!
+//! tantivy ends every segment file with a CRC32 of its contents but checks it only when
+//! asked ([`tantivy::Index::validate_checksum`]); a flipped byte in a term dictionary or a
+//! zeroed block of postings otherwise gives silently wrong hits, an engine error, or a panic
+//! deep inside a search. Checking every byte on every open is too slow for a one-shot
+//! search (a cold search on the 106 MB prc-laws index: 4.3 ms with the seal below, 26.8 ms
+//! checking everything), so a build *seals* the new generation instead: `SEAL` lists each
+//! file with its size, modification and change times, and for the small files tantivy does
+//! not checksum itself (`meta.json`, `.managed.json`, `zhen.json`, `user.dict`) a CRC32 of
+//! the contents.
+//!
+//! Opening an index checks the seal: `stat` for every file and a CRC32 of the small ones.
+//! When everything matches, the files are as the build left them. When anything differs —
+//! a file truncated, rewritten, restored from a backup, touched by another program — every
+//! live segment file's checksum is verified before the index is used, and any mismatch is
+//! reported as damage. What a seal cannot see is corruption that changes neither size nor
+//! times (bit rot under a file system without checksums);
+//! [`Index::verify`](super::Index::verify) checks every byte on demand. An update
+//! ([`IndexUpdater`](super::IndexUpdater)) seals the generation again after its commit.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The seal's file name inside a generation.
+pub(crate) const SEAL: &str = "SEAL";
+
+/// Files whose contents the seal checksums, because tantivy does not.
+const SMALL_FILES: &[&str] = &["meta.json", ".managed.json", "zhen.json", "user.dict"];
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    len: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    crc32: Option<u32>,
+}
+
+fn stamp(path: &Path, name: &str) -> std::io::Result<Stamp> {
+    let meta = fs::metadata(path)?;
+    let crc32 = if SMALL_FILES.contains(&name) {
+        Some(crc32fast::hash(&fs::read(path)?))
+    } else {
+        None
+    };
+    Ok(Stamp {
+        len: meta.len(),
+        mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+        ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+        crc32,
+    })
+}
+
+/// tantivy's lock files are empty and change on every open; they hold no index data.
+fn is_sealed_name(name: &str) -> bool {
+    name != SEAL && !name.ends_with(".lock")
+}
+
+/// Writes the seal of the complete generation at `generation` (call after its last file
+/// is written, before it is published), and syncs it.
+pub(crate) fn seal(generation: &Path) -> std::io::Result<()> {
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(generation)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_sealed_name(&name) && entry.file_type()?.is_file() {
+            files.insert(name.clone(), stamp(&entry.path(), &name)?);
+        }
+    }
+    let json = serde_json::to_vec(&files).map_err(std::io::Error::other)?;
+    super::write_synced(&generation.join(SEAL), &json)
+}
+
+/// Checks the generation at `generation`, opened as `index`; the error says which file is
+/// damaged and how.
+pub(crate) fn check(generation: &Path, index: &tantivy::Index) -> Result<(), String> {
+    let sealed: Option<BTreeMap<String, Stamp>> = fs::read(generation.join(SEAL))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+    let Some(sealed) = sealed else {
+        // No seal (an index written by another tool, or a damaged seal): verify it all.
+        return verify(generation, index);
+    };
+    // While meta.json is as sealed, it lists exactly the sealed segments: none may be
+    // missing. (A zhen that updates a generation in place without resealing it only costs
+    // full verification.)
+    let meta_as_sealed = sealed.get("meta.json").is_some_and(|expected| {
+        stamp(&generation.join("meta.json"), "meta.json")
+            .ok()
+            .as_ref()
+            == Some(expected)
+    });
+    let mut untouched = true;
+    for (name, expected) in &sealed {
+        let Ok(now) = stamp(&generation.join(name), name) else {
+            if meta_as_sealed {
+                return Err(format!("{name} is missing"));
+            }
+            untouched = false;
+            continue;
+        };
+        let same_times = now.mtime_ns == expected.mtime_ns && now.ctime_ns == expected.ctime_ns;
+        if same_times && now.len != expected.len {
+            return Err(format!(
+                "{name} has {} bytes, {} were written",
+                now.len, expected.len
+            ));
+        }
+        if same_times && now.crc32 != expected.crc32 {
+            // Rewriting a file changes its times; changed contents under the same times
+            // are damage, not an update.
+            return Err(format!("{name} does not hold what was written (checksum)"));
+        }
+        untouched &= now == *expected;
+    }
+    if untouched {
+        return Ok(());
+    }
+    verify(generation, index)
+}
+
+/// Verifies the checksum of every file of the live segments of `generation`, opened as
+/// `index`.
+///
+/// The live segments are those `meta.json` lists; their files are those of tantivy's
+/// candidates that exist, and each that tantivy recorded writing (in `.managed.json`) must.
+/// Other files are not read: a segment file an update was writing when it was killed is
+/// garbage, not damage (tantivy removes it at the next update).
+pub(crate) fn verify(generation: &Path, index: &tantivy::Index) -> Result<(), String> {
+    let directory = index.directory();
+    let metas = index
+        .load_metas()
+        .map_err(|e| format!("cannot read the segment list: {e}"))?;
+    let managed = directory.list_managed_files();
+    let mut files: Vec<_> = metas.list_segment_files().into_iter().collect();
+    files.sort();
+    for file in files {
+        if !generation.join(&file).is_file() {
+            if managed.contains(&file) {
+                return Err(format!("{} is missing", file.display()));
+            }
+            continue;
+        }
+        match directory.validate_checksum(&file) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(format!(
+                    "{} does not hold what was written (checksum)",
+                    file.display()
+                ))
+            }
+            Err(e) => return Err(format!("{}: {e}", file.display())),
+        }
+    }
+    Ok(())
+}
