@@ -234,9 +234,10 @@ fn a_phrase_of_bigrams_that_do_not_overlap_still_needs_one_unbroken_run() {
         "依法追究刑事责任。",
         "依法追究其刑事责任。",
     ]);
-    assert_eq!(sorted(ranked(&f, "\"人民法院\"")), [1]);
-    // White space between Han characters in a query separates nothing.
-    assert_eq!(sorted(ranked(&f, "\"人民 法院\"")), [1]);
+    // White space between Han characters separates nothing (in the text or the query);
+    // punctuation, digits and other words do.
+    assert_eq!(sorted(ranked(&f, "\"人民法院\"")), [1, 3]);
+    assert_eq!(sorted(ranked(&f, "\"人民 法院\"")), [1, 3]);
     assert_eq!(sorted(ranked(&f, "\"人民2法院\"")), [5]);
     assert_eq!(sorted(ranked(&f, "\"依法追究刑事责任\"")), [6]);
     // Unquoted, the parts of the compound may stand apart; the unbroken run ranks first.

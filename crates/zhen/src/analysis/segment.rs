@@ -82,7 +82,11 @@ pub(crate) fn segment(
                 i += c.len_utf8();
             }
             CharClass::Han => {
-                let end = run_end(text, i, |c| classify(c) == CharClass::Han);
+                let end = if mode == HanMode::Words {
+                    run_end(text, i, |c| classify(c) == CharClass::Han)
+                } else {
+                    spaced_han_run_end(text, i)
+                };
                 new_run.set(true);
                 match mode {
                     HanMode::Words => {
@@ -110,11 +114,17 @@ pub(crate) fn segment(
                         }
                     }
                     HanMode::Grams | HanMode::EdgeGrams | HanMode::Chars => {
-                        let mut chars = text[i..end].char_indices().peekable();
+                        // White space inside the run (`人口 贩运`, as text extracted from
+                        // PDF often is) separates nothing: the characters around it form
+                        // a bigram, as a query's characters do.
+                        let mut chars = text[i..end]
+                            .char_indices()
+                            .filter(|(_, c)| !c.is_whitespace())
+                            .peekable();
                         while let Some((a, c)) = chars.next() {
                             let a = i + a;
                             let b = a + c.len_utf8();
-                            let next = chars.peek().map(|&(_, n)| n);
+                            let next = chars.peek().map(|&(n_at, n)| (i + n_at, n));
                             let alone = match mode {
                                 HanMode::EdgeGrams => a == i || next.is_none(),
                                 _ => true,
@@ -122,9 +132,14 @@ pub(crate) fn segment(
                             if alone {
                                 emit(a, b, Cow::Borrowed(&text[a..b]), TokenKind::Han, true);
                             }
-                            if let (Some(n), false) = (next, mode == HanMode::Chars) {
-                                let e = b + n.len_utf8();
-                                emit(a, e, Cow::Borrowed(&text[a..e]), TokenKind::Han, !alone);
+                            if let (Some((n_at, n)), false) = (next, mode == HanMode::Chars) {
+                                let e = n_at + n.len_utf8();
+                                let bigram = if n_at == b {
+                                    Cow::Borrowed(&text[a..e])
+                                } else {
+                                    Cow::Owned(format!("{c}{n}"))
+                                };
+                                emit(a, e, bigram, TokenKind::Han, !alone);
                             }
                         }
                     }
@@ -155,6 +170,22 @@ pub(crate) fn segment(
         }
         debug_assert!(i <= bytes.len());
     }
+}
+
+/// The end of the Han run starting at `start`, continuing across white space that has Han
+/// on both sides.
+fn spaced_han_run_end(text: &str, start: usize) -> usize {
+    let mut end = start;
+    for (j, c) in text[start..].char_indices() {
+        if classify(c) == CharClass::Han {
+            end = start + j + c.len_utf8();
+        } else if !c.is_whitespace() {
+            break;
+        }
+        // White space: the run goes on only if Han follows it, which the next Han
+        // character (moving `end`) or anything else (breaking) decides.
+    }
+    end
 }
 
 fn run_end(text: &str, start: usize, keep: impl Fn(char) -> bool) -> usize {

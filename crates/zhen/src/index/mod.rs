@@ -44,7 +44,7 @@ pub use update::{IndexUpdater, UpdateReport};
 /// the analyzer changes what is indexed: an index of another format must be rebuilt.
 // 8: folding follows zhconv chains to their end and joins half-width sound marks; generations
 // carry a SEAL.
-pub const INDEX_FORMAT: u32 = 8;
+pub const INDEX_FORMAT: u32 = 9;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";
