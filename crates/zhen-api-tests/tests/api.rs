@@ -274,3 +274,19 @@ fn a_searcher_follows_a_rebuild_to_the_new_generation() {
     assert_eq!(searcher.search("旧", 5).unwrap().total_hits, 0);
     assert_eq!(searcher.search("新", 5).unwrap().total_hits, 1);
 }
+
+#[test]
+fn a_searcher_sees_an_update_within_a_second_without_being_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    builder.add_text("a", "1. 旧的内容。").unwrap();
+    builder.commit().unwrap();
+    let searcher = Index::open(dir.path()).unwrap().searcher();
+    assert_eq!(searcher.search("旧", 5).unwrap().total_hits, 1);
+
+    let mut update = IndexUpdater::open(dir.path()).unwrap();
+    update.add_text("b", "1. 新的内容。").unwrap();
+    update.commit().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(searcher.search("新", 5).unwrap().total_hits, 1);
+}

@@ -526,11 +526,12 @@ impl Index {
         analysis::register_with_dict(tantivy.tokenizers(), &dict);
         let fields = Fields::from_schema(&tantivy.schema())
             .ok_or_else(|| corrupt("the schema lacks zhen's fields".to_owned()))?;
-        // Searchers follow commits to this generation (updates) on their own; a rebuild
-        // makes a new generation, which `Searcher::reload` switches to.
+        // Reloads are the searcher's (`Searcher::reload`, also run before a search at most
+        // once a second), never a watcher thread's: a background reload could touch files
+        // at any moment, and a search knows when it may.
         let reader = tantivy
             .reader_builder()
-            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e| corrupt(format!("cannot open the segments of {gen_name}: {e}")))?;
         Ok(Index {

@@ -4,6 +4,7 @@ mod highlight;
 pub mod query;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
@@ -173,6 +174,10 @@ pub struct Searcher {
 struct Inner {
     /// The index directory, to follow a rebuild to its new generation.
     dir: PathBuf,
+    /// When the searcher was created, and how many milliseconds after that it last looked
+    /// for changes.
+    opened: Instant,
+    checked_ms: AtomicU64,
     /// The generation searched, with its reader (swapped by [`Searcher::reload`]).
     live: RwLock<Live>,
     /// One query-side word analyzer for all searches: its in-place dictionary keeps the
@@ -202,15 +207,18 @@ impl Index {
     /// A searcher over this index: cheap to clone, `Send + Sync`, meant to be kept and
     /// shared by threads.
     ///
-    /// Reload policy: a searcher follows commits to its index generation on its own
-    /// (updates by [`IndexUpdater`](crate::IndexUpdater) or `zhen index --add` show within
-    /// about half a second; each search uses one consistent snapshot). A full rebuild makes
-    /// a new generation: [`Searcher::reload`] switches to it (and picks up any commit at
-    /// once).
+    /// Reload policy: before a search, at most once a second, a searcher looks for
+    /// changes — commits to its generation (updates by [`IndexUpdater`](crate::IndexUpdater)
+    /// or `zhen index --add`) and rebuilds (a new generation) — and switches to them, so
+    /// it sees them within about a second; each search runs on one consistent snapshot.
+    /// [`Searcher::reload`] looks at once (and reports errors, which the automatic check
+    /// leaves for the next explicit reload, serving the last good snapshot meanwhile).
     pub fn searcher(&self) -> Searcher {
         Searcher {
             inner: Arc::new(Inner {
                 dir: self.dir.clone(),
+                opened: Instant::now(),
+                checked_ms: AtomicU64::new(0),
                 live: RwLock::new(Live {
                     generation: self.generation.clone(),
                     reader: self.reader.clone(),
@@ -283,6 +291,23 @@ impl Searcher {
         Ok(false)
     }
 
+    /// Reloads if the last look for changes is a second old or more.
+    fn reload_if_due(&self) {
+        const EVERY_MS: u64 = 1000;
+        let now = self.inner.opened.elapsed().as_millis() as u64;
+        let last = self.inner.checked_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) >= EVERY_MS
+            && self
+                .inner
+                .checked_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            // A failed look leaves the current snapshot serving; `reload` reports it.
+            let _ = self.reload();
+        }
+    }
+
     fn live(&self) -> Live {
         self.inner
             .live
@@ -340,6 +365,7 @@ impl Searcher {
 
     /// Searches with the given options.
     pub fn search_with(&self, query: &str, options: &SearchOptions) -> Result<SearchResults> {
+        self.reload_if_due();
         let started = Instant::now();
         let live = self.live();
         let fields = &live.fields;
