@@ -31,6 +31,18 @@ pub(crate) trait Sink {
     }
 }
 
+/// Hands over one document given by a program, as its own source.
+pub(crate) fn paragraphs(sink: &mut impl Sink, id: &str, paragraphs: &[Paragraph]) -> Result<()> {
+    sink.document(id, paragraphs.to_vec(), false)?;
+    sink.source_done(SourceInfo {
+        source: id.to_owned(),
+        kind: "text".to_owned(),
+        encoding: None,
+        paragraphs: paragraphs.len() as u64,
+    });
+    Ok(())
+}
+
 /// Reads one file: a JSON Lines corpus (`.jsonl`, `.ndjson`, optionally `.gz`), or a text
 /// document split into paragraphs by [`document::parse`] under the id of its file name
 /// without its last extension (`us-hrc-pledges-2021.zh.txt` → `us-hrc-pledges-2021.zh`).

@@ -304,17 +304,7 @@ impl IndexBuilder {
     /// Adds already parsed paragraphs as one document (for callers with their own
     /// document model).
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
-        feed::Sink::document(self, doc_id, paragraphs.to_vec(), false)?;
-        feed::Sink::source_done(
-            self,
-            SourceInfo {
-                source: doc_id.to_owned(),
-                kind: "text".to_owned(),
-                encoding: None,
-                paragraphs: paragraphs.len() as u64,
-            },
-        );
-        Ok(())
+        feed::paragraphs(self, doc_id, paragraphs)
     }
 
     fn report(&mut self, source: &Path, bytes: u64, size: u64) {

@@ -168,17 +168,7 @@ impl IndexUpdater {
 
     /// Adds or replaces a document given as paragraphs.
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
-        feed::Sink::document(self, doc_id, paragraphs.to_vec(), false)?;
-        feed::Sink::source_done(
-            self,
-            SourceInfo {
-                source: doc_id.to_owned(),
-                kind: "text".to_owned(),
-                encoding: None,
-                paragraphs: paragraphs.len() as u64,
-            },
-        );
-        Ok(())
+        feed::paragraphs(self, doc_id, paragraphs)
     }
 
     /// Removes a document and all its paragraphs. Returns whether the index held it.
