@@ -257,14 +257,20 @@ fn updates_add_replace_skip_unchanged_and_remove_by_document_id() {
     assert_eq!(searcher.search("丙", 10).unwrap().total_hits, 0);
 }
 
-#[test]
-fn a_searcher_follows_a_rebuild_to_the_new_generation() {
+/// An index of one document saying `旧的内容`, and a searcher over it.
+fn old_content_index() -> (tempfile::TempDir, Searcher) {
     let dir = tempfile::tempdir().unwrap();
     let mut builder = IndexBuilder::create(dir.path()).unwrap();
     builder.add_text("a", "1. 旧的内容。").unwrap();
     builder.commit().unwrap();
     let searcher = Index::open(dir.path()).unwrap().searcher();
     assert_eq!(searcher.search("旧", 5).unwrap().total_hits, 1);
+    (dir, searcher)
+}
+
+#[test]
+fn a_searcher_follows_a_rebuild_to_the_new_generation() {
+    let (dir, searcher) = old_content_index();
 
     let mut builder = IndexBuilder::create(dir.path()).unwrap();
     builder.add_text("a", "1. 新的内容。").unwrap();
@@ -277,12 +283,7 @@ fn a_searcher_follows_a_rebuild_to_the_new_generation() {
 
 #[test]
 fn a_searcher_sees_an_update_within_a_second_without_being_told() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut builder = IndexBuilder::create(dir.path()).unwrap();
-    builder.add_text("a", "1. 旧的内容。").unwrap();
-    builder.commit().unwrap();
-    let searcher = Index::open(dir.path()).unwrap().searcher();
-    assert_eq!(searcher.search("旧", 5).unwrap().total_hits, 1);
+    let (dir, searcher) = old_content_index();
 
     let mut update = IndexUpdater::open(dir.path()).unwrap();
     update.add_text("b", "1. 新的内容。").unwrap();
