@@ -216,26 +216,32 @@ pub fn bench(
     let pad = padder(report.queries.iter().map(|q| q.query.as_str()));
     writeln!(
         out,
-        "{:<16} {}  {:>8} {:>9} {:>9} {:>9} {:>9}",
+        "{:<16} {}  {:>8} {:>9} {:>9} {:>9} {:>9}   {:>7} {:>7} {:>7}",
         "class",
         pad("query"),
         "hits",
         "p50",
         "p95",
         "p99",
-        "max"
+        "max",
+        "analyse",
+        "search",
+        "fetch"
     )?;
     for q in &report.queries {
         writeln!(
             out,
-            "{:<16} {}  {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1}",
+            "{:<16} {}  {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1}   {:>7.1} {:>7.1} {:>7.1}",
             q.class,
             pad(&q.query),
             q.hits,
             q.latency.p50_us,
             q.latency.p95_us,
             q.latency.p99_us,
-            q.latency.max_us
+            q.latency.max_us,
+            q.phases_us.analyse,
+            q.phases_us.search,
+            q.phases_us.fetch
         )?;
     }
     let o = &report.overall;
@@ -254,7 +260,7 @@ pub fn bench(
     let p = &report.phases_us;
     writeln!(
         out,
-        "mean per search: analyse {:.1} µs, search {:.1} µs, fetch + highlights + snippets {:.1} µs",
+        "mean per search: analyse {:.1} µs, search {:.1} µs, fetch + highlights + snippets {:.1} µs (per query: the last three columns)",
         p.analyse, p.search, p.fetch
     )?;
     if let Some(cold) = cold_ms {

@@ -147,6 +147,8 @@ pub struct QueryFigures {
     /// Its latency percentiles.
     #[serde(flatten)]
     pub latency: Percentiles,
+    /// Its mean time per phase: where this query's time goes.
+    pub phases_us: Phases,
 }
 
 /// Overall figures.
@@ -207,7 +209,7 @@ pub fn run(
     let threads = options.threads.max(1);
     let started = Instant::now();
     // Per thread: per query latencies, and phase sums.
-    type ThreadResult = Result<(Vec<Vec<Duration>>, [Duration; 3])>;
+    type ThreadResult = Result<(Vec<Vec<Duration>>, Vec<[Duration; 3]>)>;
     let results: Vec<ThreadResult> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
@@ -215,15 +217,15 @@ pub fn run(
                 let search_options = search_options.clone();
                 scope.spawn(move || -> ThreadResult {
                     let mut latencies = vec![Vec::with_capacity(options.iters); queries.len()];
-                    let mut phases = [Duration::ZERO; 3];
+                    let mut phases = vec![[Duration::ZERO; 3]; queries.len()];
                     for _ in 0..options.iters {
                         for (i, q) in queries.iter().enumerate() {
                             let t = Instant::now();
                             let r = searcher.search_with(&q.query, &search_options)?;
                             latencies[i].push(t.elapsed());
-                            phases[0] += r.timings.analyse;
-                            phases[1] += r.timings.search;
-                            phases[2] += r.timings.fetch;
+                            phases[i][0] += r.timings.analyse;
+                            phases[i][1] += r.timings.search;
+                            phases[i][2] += r.timings.fetch;
                         }
                     }
                     Ok((latencies, phases))
@@ -237,14 +239,16 @@ pub fn run(
     });
     let wall = started.elapsed();
     let mut per_query: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
-    let mut phases = [Duration::ZERO; 3];
+    let mut phases = vec![[Duration::ZERO; 3]; queries.len()];
     for result in results {
         let (latencies, p) = result?;
         for (all, mine) in per_query.iter_mut().zip(latencies) {
             all.extend(mine);
         }
-        for (a, b) in phases.iter_mut().zip(p) {
-            *a += b;
+        for (sums, mine) in phases.iter_mut().zip(p) {
+            for (a, b) in sums.iter_mut().zip(mine) {
+                *a += b;
+            }
         }
     }
     let mut all: Vec<Duration> = per_query.iter().flatten().copied().collect();
@@ -253,28 +257,40 @@ pub fn run(
         latency: Percentiles::of(&mut all),
         qps: searches / wall.as_secs_f64().max(1e-9),
     };
+    let means = |sums: [Duration; 3], n: f64| {
+        let us = |d: Duration| d.as_secs_f64() * 1e6 / n.max(1.0);
+        Phases {
+            analyse: us(sums[0]),
+            search: us(sums[1]),
+            fetch: us(sums[2]),
+        }
+    };
+    let per_query_searches = (options.iters * threads) as f64;
     let queries = queries
         .iter()
         .zip(per_query.iter_mut())
         .zip(hits)
-        .map(|((q, samples), hits)| QueryFigures {
+        .zip(&phases)
+        .map(|(((q, samples), hits), sums)| QueryFigures {
             query: q.query.clone(),
             class: q.class.clone(),
             hits,
             latency: Percentiles::of(samples),
+            phases_us: means(*sums, per_query_searches),
         })
         .collect();
-    let mean_us = |d: Duration| d.as_secs_f64() * 1e6 / searches;
+    let total = phases.iter().fold([Duration::ZERO; 3], |mut acc, sums| {
+        for (a, b) in acc.iter_mut().zip(sums) {
+            *a += *b;
+        }
+        acc
+    });
     Ok(BenchReport {
         iters: options.iters,
         threads,
         overall,
         queries,
-        phases_us: Phases {
-            analyse: mean_us(phases[0]),
-            search: mean_us(phases[1]),
-            fetch: mean_us(phases[2]),
-        },
+        phases_us: means(total, searches),
     })
 }
 

@@ -383,33 +383,38 @@ impl Searcher {
             )
             .collect();
         if !filters.is_empty() {
-            // Filters add no score; the one-term count no longer applies.
-            let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, compiled.query)];
-            for term in filters {
-                clauses.push((
-                    Occur::Must,
-                    Box::new(ConstScoreQuery::new(
-                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-                        0.0,
-                    )),
-                ));
-            }
-            compiled.query = Box::new(BooleanQuery::new(clauses));
-            compiled.count = None;
+            // Filters add no score.
+            let filtered = |query: Box<dyn Query>| -> Box<dyn Query> {
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+                for term in &filters {
+                    clauses.push((
+                        Occur::Must,
+                        Box::new(ConstScoreQuery::new(
+                            Box::new(TermQuery::new(term.clone(), IndexRecordOption::Basic)),
+                            0.0,
+                        )),
+                    ));
+                }
+                Box::new(BooleanQuery::new(clauses))
+            };
+            compiled.tiers = compiled.tiers.into_iter().map(filtered).collect();
+            compiled.count = compiled.count.map(filtered);
         }
         let mut highlighter =
             highlight::Highlighter::new(&compiled.patterns, self.inner.stemmer.clone());
         let analysed = Instant::now();
         let searcher = live.reader.searcher();
         let limit = options.limit.max(1);
-        let top_docs = TopDocs::with_limit(limit).order_by_score();
         let (top, total_hits) = match &compiled.count {
             // Counted apart, the top hits are found with pruning.
             Some(count) => (
-                searcher.search(&compiled.query, &top_docs)?,
+                top_of_tiers(&searcher, &compiled.tiers, limit)?,
                 count.count(&searcher)?,
             ),
-            None => searcher.search(&compiled.query, &(top_docs, Count))?,
+            None => {
+                let top_docs = TopDocs::with_limit(limit).order_by_score();
+                searcher.search(&compiled.tiers[0], &(top_docs, Count))?
+            }
         };
         let searched = Instant::now();
         let mut hits = Vec::with_capacity(top.len());
@@ -453,6 +458,39 @@ impl Searcher {
             explanation: options.explain.then_some(compiled.explanation),
         })
     }
+}
+
+/// The best `limit` hits of the tiers, taken in order: a tier's new hits all rank below the
+/// tiers before it. Each tier matches a superset of the one before, and runs only when the
+/// ones before gave fewer hits than asked for, that is all they have: so its best `limit`
+/// hold every new hit it can add. So that scores fall as ranks do, a lower tier's scores are
+/// scaled to stay below the last score above (the order within the tier is kept).
+fn top_of_tiers(
+    searcher: &tantivy::Searcher,
+    tiers: &[Box<dyn Query>],
+    limit: usize,
+) -> Result<Vec<(f32, tantivy::DocAddress)>> {
+    let mut top: Vec<(f32, tantivy::DocAddress)> = Vec::with_capacity(limit);
+    for tier in tiers {
+        if top.len() >= limit {
+            break;
+        }
+        let seen: std::collections::HashSet<tantivy::DocAddress> =
+            top.iter().map(|(_, address)| *address).collect();
+        let mut hits = searcher.search(tier, &TopDocs::with_limit(limit).order_by_score())?;
+        hits.retain(|(_, address)| !seen.contains(address));
+        hits.truncate(limit - top.len());
+        if let (Some(&(floor, _)), Some(&(best, _))) = (top.last(), hits.first()) {
+            if best >= floor && best > 0.0 {
+                let scale = floor * 0.99 / best;
+                for (score, _) in &mut hits {
+                    *score *= scale;
+                }
+            }
+        }
+        top.extend(hits);
+    }
+    Ok(top)
 }
 
 /// The paragraph of `p`'s document in another language that corresponds to it: the one
