@@ -39,6 +39,8 @@ use jieba_rs::Jieba;
 use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager};
 
 pub use normalize::{to_simplified, Folded};
+#[cfg(test)]
+pub(crate) use script::{classify, CharClass};
 pub use script::{detect_lang, is_han, Lang};
 pub use segment::TokenKind;
 pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};

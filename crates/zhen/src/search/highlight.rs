@@ -119,6 +119,10 @@ pub(crate) struct Highlighter<'p> {
     stemmer: TextAnalyzer,
     folded: Folded,
     tokens: Vec<AnalyzedToken>,
+    /// Every term is Han, so texts of Han and punctuation alone take [`han_terms`].
+    han_only: bool,
+    /// The Han run being read: `(folded character, start, end)` in the original text.
+    run: Vec<(char, usize, usize)>,
 }
 
 impl<'p> Highlighter<'p> {
@@ -136,6 +140,10 @@ impl<'p> Highlighter<'p> {
                 }
             }
         }
+        let han_only = !needed.is_empty()
+            && needed
+                .iter()
+                .all(|t| t.chars().all(crate::analysis::is_han));
         let mut first_chars: Vec<char> = needed.iter().filter_map(|t| t.chars().next()).collect();
         first_chars.sort_unstable();
         first_chars.dedup();
@@ -146,6 +154,8 @@ impl<'p> Highlighter<'p> {
             stemmer,
             folded: Folded::default(),
             tokens: Vec::new(),
+            han_only,
+            run: Vec::new(),
         }
     }
 
@@ -158,13 +168,24 @@ impl<'p> Highlighter<'p> {
     /// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
     /// hit costs one folding pass over its text, not a word segmentation.
     pub(crate) fn highlights(&mut self, text: &str) -> Vec<Highlight> {
+        if !(self.han_only && self.han_terms(text)) {
+            self.all_terms(text);
+        }
+        merge(text, highlight_ranges(&self.tokens, self.patterns))
+    }
+
+    /// Collects the needed terms of `text` into `tokens`, as [`for_each_gram_term`] gives
+    /// them.
+    ///
+    /// [`for_each_gram_term`]: crate::analysis::for_each_gram_term
+    fn all_terms(&mut self, text: &str) {
         let Highlighter {
-            patterns,
             needed,
             first_chars,
             stemmer,
             folded,
             tokens,
+            ..
         } = self;
         tokens.clear();
         crate::analysis::for_each_gram_term(folded, stemmer, text, |position, start, end, term| {
@@ -173,8 +194,87 @@ impl<'p> Highlighter<'p> {
                 tokens.push(AnalyzedToken::new(term, start, end, position));
             }
         });
-        merge(text, highlight_ranges(tokens, patterns))
     }
+
+    /// [`Highlighter::all_terms`] for a text of Han characters of the main block,
+    /// punctuation and white space alone (most Chinese paragraphs), when every term is
+    /// Han: the same terms at the same positions, read in one pass over the text without
+    /// building its folded copy and offset maps, which cost most of a hit's highlighting.
+    /// Returns `false`, having collected nothing usable, on any other character.
+    ///
+    /// The n-gram analyzer's rules, for such a text: a run of Han characters goes on
+    /// across white space that has Han on both sides; each character is a term at the
+    /// next position, its bigram with the run's next character a term at the same
+    /// position; a new run starts two positions on.
+    fn han_terms(&mut self, text: &str) -> bool {
+        self.tokens.clear();
+        self.run.clear();
+        let mut position: Option<usize> = None;
+        for (at, c) in text.char_indices() {
+            if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+                let end = at + c.len_utf8();
+                self.run.push((crate::analysis::to_simplified(c), at, end));
+            } else if c.is_whitespace() && (c.is_ascii() || c == '\u{3000}') {
+                // The run goes on if Han follows; punctuation or the end closes it.
+            } else if is_plain_punctuation(c) {
+                self.flush_run(&mut position);
+            } else {
+                return false;
+            }
+        }
+        self.flush_run(&mut position);
+        true
+    }
+
+    /// Emits the needed terms of the Han run in `run` and empties it.
+    fn flush_run(&mut self, position: &mut Option<usize>) {
+        let Highlighter {
+            needed,
+            first_chars,
+            tokens,
+            run,
+            ..
+        } = self;
+        if run.is_empty() {
+            return;
+        }
+        let base = position.map_or(0, |p| p + 2);
+        let mut buf = [0u8; 8];
+        for (i, &(c, start, end)) in run.iter().enumerate() {
+            let p = base + i;
+            if !first_chars.contains(&c) {
+                continue;
+            }
+            let len = c.encode_utf8(&mut buf).len();
+            let unigram = std::str::from_utf8(&buf[..len]).expect("one encoded char");
+            if needed.contains(unigram) {
+                tokens.push(AnalyzedToken::new(unigram, start, end, p));
+            }
+            if let Some(&(n, _, n_end)) = run.get(i + 1) {
+                let len2 = len + n.encode_utf8(&mut buf[len..]).len();
+                let bigram = std::str::from_utf8(&buf[..len2]).expect("two encoded chars");
+                if needed.contains(bigram) {
+                    tokens.push(AnalyzedToken::new(bigram, start, n_end, p));
+                }
+            }
+        }
+        *position = Some(base + run.len() - 1);
+        run.clear();
+    }
+}
+
+/// Punctuation of Chinese text that folding turns into punctuation (never a letter, digit
+/// or Han character, never white space), and that is no combining mark: the n-gram
+/// analyzer skips it, ending a Han run. A test checks each against the folding.
+fn is_plain_punctuation(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_punctuation();
+    }
+    matches!(c as u32,
+        0x00B7 | 0x2010..=0x2016 | 0x2018..=0x2027 | 0x2030..=0x203D | 0x203F..=0x205E
+        | 0x3001..=0x3003 | 0x3008..=0x3011
+        | 0x3014..=0x301F | 0xFF01..=0xFF0F | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40
+        | 0xFF5B..=0xFF5E)
 }
 
 /// The byte ranges the patterns' most specific evidence covers (see
@@ -447,5 +547,138 @@ mod tests {
         );
         assert!(s.to_string().contains("【人口贩运】"), "{s}");
         assert_eq!(s.text.chars().count(), 12 + 2);
+    }
+
+    /// The patterns `query` compiles to, as a search would build them.
+    fn patterns_of(query: &str) -> Vec<Pattern> {
+        let parsed = crate::search::query::parse(query).unwrap();
+        let dict = crate::analysis::UserDict::default();
+        let mut words = crate::analysis::analyzer_with_dict(&dict);
+        let mut grams = crate::analysis::ngram_analyzer();
+        let (_, fields) = crate::index::Fields::schema();
+        crate::search::query::compile(
+            &parsed,
+            &mut crate::search::query::Target {
+                words: &mut words,
+                grams: &mut grams,
+                dict: &dict,
+                words_field: fields.body,
+                grams_field: fields.grams,
+                chars_field: fields.chars,
+            },
+        )
+        .unwrap()
+        .patterns
+    }
+
+    fn both_ways(patterns: &[Pattern], text: &str) -> (Option<Vec<Highlight>>, Vec<Highlight>) {
+        let mut h = Highlighter::new(patterns, crate::analysis::word_stemmer());
+        assert!(h.han_only);
+        let fast = h
+            .han_terms(text)
+            .then(|| merge(text, highlight_ranges(&h.tokens, patterns)));
+        h.all_terms(text);
+        let general = merge(text, highlight_ranges(&h.tokens, patterns));
+        (fast, general)
+    }
+
+    #[test]
+    fn the_han_pass_finds_what_the_analyzer_pass_finds() {
+        let queries = [
+            "人权",
+            "人权理事会",
+            "贩运",
+            "人口 贩运",
+            "\"人权 理事会\"",
+            "國際勞工組織",
+            "权",
+            "会",
+            "联合国人权",
+            "宗教自由",
+            "\"人口贩运\"",
+            "理事会 -美国",
+        ];
+        let texts = [
+            "美国将在人权理事会中，继续推动人权。",
+            "人权 理事会与人权\n理事会，人权，理事会。",
+            "國際勞工組織（劳工组织）：人口贩运、贩运人口！",
+            "——“人权”《理事会》【人口】贩运……",
+            "权权权，会会 会。人",
+            "",
+            "。，",
+            "联合国人权事务高级专员办事处（人权高专办）",
+        ];
+        let mut compared = 0;
+        for q in queries {
+            let patterns = patterns_of(q);
+            for t in texts {
+                let (fast, general) = both_ways(&patterns, t);
+                assert_eq!(fast.as_ref(), Some(&general), "{q} in {t}");
+                compared += 1;
+            }
+            // Outside its alphabet the Han pass declines.
+            for t in [
+                "人权2021",
+                "人权 rights",
+                "人權\u{2028}理事会",
+                "人权ｒ",
+                "人权･会",
+            ] {
+                assert_eq!(both_ways(&patterns, t).0, None, "{q} in {t}");
+            }
+        }
+        assert_eq!(compared, queries.len() * texts.len());
+    }
+
+    #[test]
+    fn the_han_pass_on_the_shipped_document() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../index-data/us-hrc-pledges-2021.zh.txt"
+        ))
+        .unwrap();
+        let mut fast_ones = 0;
+        for q in [
+            "人权",
+            "人口贩运",
+            "贩",
+            "美国",
+            "国际劳工组织",
+            "\"促进和保护\"",
+        ] {
+            let patterns = patterns_of(q);
+            for line in text.lines() {
+                let (fast, general) = both_ways(&patterns, line);
+                if let Some(fast) = fast {
+                    assert_eq!(fast, general, "{q} in {line}");
+                    fast_ones += 1;
+                }
+            }
+        }
+        assert!(fast_ones > 100, "{fast_ones} lines took the Han pass");
+    }
+
+    #[test]
+    fn plain_punctuation_folds_to_punctuation() {
+        let mut wrong = Vec::new();
+        for cp in 0..0x1_0000u32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            if !is_plain_punctuation(c) {
+                continue;
+            }
+            let folded = Folded::new(&c.to_string()).text().to_owned();
+            let plain = !unicode_normalization::char::is_combining_mark(c)
+                && !folded.is_empty()
+                && folded.chars().all(|f| {
+                    crate::analysis::classify(f) == crate::analysis::CharClass::Other
+                        && !f.is_whitespace()
+                });
+            if !plain {
+                wrong.push(format!("U+{cp:04X} -> {folded:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "{wrong:?}");
     }
 }
