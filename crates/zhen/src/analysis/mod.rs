@@ -242,6 +242,123 @@ pub(crate) fn for_each_gram_term(
     );
 }
 
+/// Whether folding leaves every boundary and position of the n-gram analyzer's terms in
+/// `text` where it was: true for text of ASCII, Han characters of the main block (whose
+/// traditional forms fold to simplified ones of the same length and class), the ideographic
+/// space and common punctuation (see [`is_plain_punctuation`]). For such text
+/// [`for_each_han_gram`] can skip folding.
+pub(crate) fn folding_keeps_boundaries(text: &str) -> bool {
+    // Folded, `3．5` is the one number `3.5`: a full-width separator between two digits
+    // moves a boundary.
+    let mut prev_digit = false;
+    let mut separator_after_digit = false;
+    for c in text.chars() {
+        if c.is_ascii() {
+            if separator_after_digit && c.is_ascii_digit() {
+                return false;
+            }
+            prev_digit = c.is_ascii_digit();
+            separator_after_digit = false;
+            continue;
+        }
+        if !(('\u{4E00}'..='\u{9FFF}').contains(&c) || c == '\u{3000}' || is_plain_punctuation(c)) {
+            return false;
+        }
+        // The characters that fold to what joins the groups of a number.
+        separator_after_digit =
+            prev_digit && matches!(c, '\u{3000}' | '，' | '－' | '．' | '／' | '：');
+        prev_digit = false;
+    }
+    true
+}
+
+/// Punctuation of Chinese text that folding turns into punctuation (never a letter, digit
+/// or Han character, never white space), and that is no combining mark: the analyzers skip
+/// it. A test checks each against the folding.
+pub(crate) fn is_plain_punctuation(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_punctuation();
+    }
+    matches!(c as u32,
+        0x00B7 | 0x2010..=0x2016 | 0x2018..=0x2027 | 0x2030..=0x203D | 0x203F..=0x205E
+        | 0x3001..=0x3003 | 0x3008..=0x3011 | 0x3014..=0x301F | 0xFF01..=0xFF0F
+        | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF5E)
+}
+
+/// [`for_each_gram_term`] restricted to Han terms, for a text where
+/// [`folding_keeps_boundaries`]: it reads the text as it is and folds only the terms'
+/// characters, so a hit's text is read once, without a folded copy and offset maps.
+/// `visit(position, start, end, term)` gets the Han terms; `wanted(c)` says whether a
+/// term starting with the folded character `c` can matter, sparing the rest.
+///
+/// The n-gram analyzer's rules, which tests hold it to: a Han run goes on across white
+/// space with Han on both sides; each of its characters is a term at the next position and
+/// its bigram with the run's next character a term at the same position; a run starts two
+/// positions on, as does a word or number after Han; punctuation makes no term.
+pub(crate) fn for_each_han_gram(
+    text: &str,
+    wanted: impl Fn(char) -> bool,
+    mut visit: impl FnMut(usize, usize, usize, &str),
+) {
+    debug_assert!(folding_keeps_boundaries(text));
+    // The position of the last term, and whether it was Han.
+    let mut last: Option<(usize, bool)> = None;
+    let mut run: Vec<(char, usize, usize)> = Vec::new();
+    let mut flush = |run: &mut Vec<(char, usize, usize)>, last: &mut Option<(usize, bool)>| {
+        if run.is_empty() {
+            return;
+        }
+        let base = last.map_or(0, |(p, _)| p + 2);
+        let mut buf = [0u8; 8];
+        for (i, &(c, start, end)) in run.iter().enumerate() {
+            if !wanted(c) {
+                continue;
+            }
+            let len = c.encode_utf8(&mut buf).len();
+            visit(
+                base + i,
+                start,
+                end,
+                std::str::from_utf8(&buf[..len]).expect("a char"),
+            );
+            if let Some(&(n, _, n_end)) = run.get(i + 1) {
+                let len2 = len + n.encode_utf8(&mut buf[len..]).len();
+                let bigram = std::str::from_utf8(&buf[..len2]).expect("two chars");
+                visit(base + i, start, n_end, bigram);
+            }
+        }
+        *last = Some((base + run.len() - 1, true));
+        run.clear();
+    };
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let end = i + c.len_utf8();
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            run.push((to_simplified(c), i, end));
+            i = end;
+        } else if c.is_whitespace() {
+            // The run goes on if Han follows; anything else closes it.
+            i = end;
+        } else if c.is_ascii_alphanumeric() {
+            flush(&mut run, &mut last);
+            i = if c.is_ascii_digit() {
+                segment::digits_end(text, i).0
+            } else {
+                segment::word_end(text, i)
+            };
+            last = Some(match last {
+                None => (0, false),
+                Some((p, true)) => (p + 2, false),
+                Some((p, false)) => (p + 1, false),
+            });
+        } else {
+            flush(&mut run, &mut last);
+            i = end;
+        }
+    }
+    flush(&mut run, &mut last);
+}
+
 /// Stems a whole string as one token, as [`analyzer()`] stems words: the filter chain of
 /// the analyzers after a tokenizer that passes its input through.
 pub(crate) fn word_stemmer() -> TextAnalyzer {
@@ -302,6 +419,70 @@ pub fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<AnalyzedToken> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    /// The Han terms [`for_each_gram_term`] gives, as `(position, start, end, term)`.
+    fn han_terms_folded(text: &str) -> Vec<(usize, usize, usize, String)> {
+        let mut out = Vec::new();
+        for_each_gram_term(
+            &mut Folded::default(),
+            &mut word_stemmer(),
+            text,
+            |p, s, e, t| {
+                if t.chars().all(is_han) {
+                    out.push((p, s, e, t.to_owned()));
+                }
+            },
+        );
+        out
+    }
+
+    fn han_terms_unfolded(text: &str) -> Vec<(usize, usize, usize, String)> {
+        let mut out = Vec::new();
+        for_each_han_gram(
+            text,
+            |_| true,
+            |p, s, e, t| out.push((p, s, e, t.to_owned())),
+        );
+        out
+    }
+
+    #[test]
+    fn han_grams_of_unfolded_text_equal_the_folded_ones() {
+        for text in [
+            "國際勞工組織（劳工组织）：人口贩运、贩运人口！",
+            "人权2021理事会，3.5% of 人权 Council's 人口 贩运 2nd 會",
+            "第1条 人权理事会（A/HRC/46/1）... 人权\n\n理事会",
+            "——“人权”《理事会》【人口】贩运……　人口　贩运",
+            "2 800万美元和1,000人",
+        ] {
+            assert!(folding_keeps_boundaries(text), "{text}");
+            assert_eq!(han_terms_unfolded(text), han_terms_folded(text), "{text}");
+        }
+        for text in [
+            "3．5亿",
+            "2　800万",
+            "1，000人",
+            "人权①",
+            "ｒ人权",
+            "人權\u{2028}",
+        ] {
+            assert!(!folding_keeps_boundaries(text), "{text}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn han_grams_of_unfolded_text_equal_the_folded_ones_everywhere(
+            text in "([人权國勞会 aB0-9.,:/%'’　，．：／－。（）…\n-]|[0-9][　，．：／－][0-9]{1,3}){0,24}"
+        ) {
+            if folding_keeps_boundaries(&text) {
+                prop_assert_eq!(han_terms_unfolded(&text), han_terms_folded(&text));
+            }
+        }
+    }
+
     use super::*;
 
     fn via_visitor(text: &str) -> Vec<AnalyzedToken> {

@@ -151,24 +151,33 @@ pub(crate) fn segment(
                 emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word, true);
                 i = end;
             }
-            CharClass::Digit => {
-                let (end, number) = number_end(text, i);
-                let next_is_letter = text[end..]
-                    .chars()
-                    .next()
-                    .is_some_and(|c| classify(c) == CharClass::Letter);
-                if next_is_letter && !number.contains(|c: char| !c.is_numeric()) {
-                    // `2nd`, `g20`-like alphanumerics are one word.
-                    let end = word_end(text, i);
+            CharClass::Digit => match digits_end(text, i) {
+                (end, None) => {
                     emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word, true);
                     i = end;
-                } else {
+                }
+                (end, Some(number)) => {
                     emit(i, end, number, TokenKind::Number, true);
                     i = end;
                 }
-            }
+            },
         }
         debug_assert!(i <= bytes.len());
+    }
+}
+
+/// The end of the token that starts with a digit at `start`, and its text if it is a
+/// number; `None` if it is a word (`2nd`, `g20`-like alphanumerics are one word).
+pub(crate) fn digits_end(text: &str, start: usize) -> (usize, Option<Cow<'_, str>>) {
+    let (end, number) = number_end(text, start);
+    let next_is_letter = text[end..]
+        .chars()
+        .next()
+        .is_some_and(|c| classify(c) == CharClass::Letter);
+    if next_is_letter && !number.contains(|c: char| !c.is_numeric()) {
+        (word_end(text, start), None)
+    } else {
+        (end, Some(number))
     }
 }
 
@@ -196,7 +205,7 @@ fn run_end(text: &str, start: usize, keep: impl Fn(char) -> bool) -> usize {
 }
 
 /// A word: letters, digits and combining marks, with apostrophes inside (`women's`).
-fn word_end(text: &str, start: usize) -> usize {
+pub(crate) fn word_end(text: &str, start: usize) -> usize {
     let mut end = start;
     let mut chars = text[start..].char_indices().peekable();
     while let Some((j, c)) = chars.next() {
