@@ -198,16 +198,13 @@ impl<'p> Highlighter<'p> {
     /// the folded copy and offset maps that cost most of a hit's highlighting. Returns
     /// `false`, having collected nothing, for other text.
     fn han_terms(&mut self, text: &str) -> bool {
-        self.tokens.clear();
-        if !crate::analysis::folding_keeps_boundaries(text) {
-            return false;
-        }
         let Highlighter {
             needed,
             first_chars,
             tokens,
             ..
         } = self;
+        tokens.clear();
         crate::analysis::for_each_han_gram(
             text,
             |c| first_chars.contains(&c),
@@ -216,8 +213,7 @@ impl<'p> Highlighter<'p> {
                     tokens.push(AnalyzedToken::new(term, start, end, position));
                 }
             },
-        );
-        true
+        )
     }
 }
 
@@ -316,12 +312,20 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
     }
     let sentences = sentences(text);
     let matches_in = |(s, e): (usize, usize)| {
-        let hits: Vec<&Highlight> = highlights
+        let mut hits = highlights
             .iter()
             .filter(|h| h.start < e && h.end > s)
+            .peekable();
+        if hits.peek().is_none() {
+            // Most sentences of a long paragraph: nothing to collect.
+            return (0, 0);
+        }
+        let mut count = 0;
+        let distinct: BTreeSet<&str> = hits
+            .inspect(|_| count += 1)
+            .map(|h| &text[h.start..h.end])
             .collect();
-        let distinct: BTreeSet<&str> = hits.iter().map(|h| &text[h.start..h.end]).collect();
-        (distinct.len(), hits.len())
+        (distinct.len(), count)
     };
     // The best sentence: most distinct matched words, then most matches, then earliest.
     let best = (0..sentences.len())
