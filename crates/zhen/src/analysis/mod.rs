@@ -255,30 +255,34 @@ pub(crate) fn is_plain_punctuation(c: char) -> bool {
         | 0xFF1A..=0xFF20 | 0xFF3B..=0xFF40 | 0xFF5B..=0xFF5E)
 }
 
-/// [`for_each_gram_term`] restricted to Han terms, reading the text as it is and folding
-/// only the terms' characters: a hit's text is read once, without a folded copy and offset
-/// maps. That is exact when folding moves no boundary or position of the n-gram analyzer's
+/// [`for_each_gram_term`] reading the text as it is and folding only the terms: a hit's
+/// text is read once, without a folded copy and offset maps. That is exact when folding moves no boundary or position of the n-gram analyzer's
 /// terms: for text of ASCII, Han characters of the main block (whose traditional forms fold
 /// to simplified ones of the same length and class), the ideographic space and common
 /// punctuation (see [`is_plain_punctuation`]), unless a full-width separator stands between
 /// two digits (folded, `3．5` is the one number `3.5`). On other text it stops and returns
 /// `false`: what it visited so far is to be discarded.
 ///
-/// `visit(position, start, end, term)` gets the Han terms; `wanted(c)` says whether a term
-/// starting with the folded character `c` can matter, sparing the rest. The n-gram
+/// `visit(position, start, end, term)` gets the terms; `wanted(c)` says whether a term
+/// starting with the folded character `c` can matter, sparing the rest (words and numbers
+/// are stemmed, as there, only if wanted). The n-gram
 /// analyzer's rules, which tests hold this to: a Han run goes on across white space with
 /// Han on both sides; each of its characters is a term at the next position and its bigram
 /// with the run's next character a term at the same position; a run starts two positions
 /// on, as does a word or number after Han; punctuation makes no term.
-pub(crate) fn for_each_han_gram(
+pub(crate) fn for_each_term_unfolded(
     text: &str,
+    stemmer: &mut TextAnalyzer,
     wanted: impl Fn(char) -> bool,
     mut visit: impl FnMut(usize, usize, usize, &str),
 ) -> bool {
     // The position of the last term, and whether it was Han.
     let mut last: Option<(usize, bool)> = None;
     let mut run: Vec<(char, usize, usize)> = Vec::new();
-    let mut flush = |run: &mut Vec<(char, usize, usize)>, last: &mut Option<(usize, bool)>| {
+    let mut lower = String::new();
+    let mut flush = |run: &mut Vec<(char, usize, usize)>,
+                     last: &mut Option<(usize, bool)>,
+                     visit: &mut dyn FnMut(usize, usize, usize, &str)| {
         if run.is_empty() {
             return;
         }
@@ -316,23 +320,39 @@ pub(crate) fn for_each_han_gram(
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
             run.push((to_simplified(c), i, end));
         } else if c.is_ascii_alphanumeric() {
-            flush(&mut run, &mut last);
-            let token_end = if c.is_ascii_digit() {
-                segment::digits_end(text, i).0
+            flush(&mut run, &mut last, &mut visit);
+            let (token_end, number) = if c.is_ascii_digit() {
+                segment::digits_end(text, i)
             } else {
-                segment::word_end(text, i)
+                (segment::word_end(text, i), None)
             };
-            last = Some(match last {
-                None => (0, false),
-                Some((p, true)) => (p + 2, false),
-                Some((p, false)) => (p + 1, false),
-            });
+            let position = match last {
+                None => 0,
+                Some((p, true)) => p + 2,
+                Some((p, false)) => p + 1,
+            };
+            last = Some((position, false));
+            if wanted(c.to_ascii_lowercase()) {
+                let term = match &number {
+                    Some(number) => number.as_ref(),
+                    None => {
+                        lower.clear();
+                        lower.push_str(&text[i..token_end]);
+                        lower.make_ascii_lowercase();
+                        &lower
+                    }
+                };
+                let mut stream = stemmer.token_stream(term);
+                while let Some(token) = stream.next() {
+                    visit(position, i, token_end, &token.text);
+                }
+            }
             i = token_end;
             continue;
         } else if c.is_ascii_whitespace() {
             // The run goes on if Han follows; anything else closes it.
         } else if c.is_ascii() {
-            flush(&mut run, &mut last);
+            flush(&mut run, &mut last, &mut visit);
         } else if c == '\u{3000}' || is_plain_punctuation(c) {
             // These fold to what joins the groups of a number.
             if matches!(c, '\u{3000}' | '，' | '－' | '．' | '／' | '：') && between_digits(i, end)
@@ -340,14 +360,14 @@ pub(crate) fn for_each_han_gram(
                 return false;
             }
             if c != '\u{3000}' {
-                flush(&mut run, &mut last);
+                flush(&mut run, &mut last, &mut visit);
             }
         } else {
             return false;
         }
         i = end;
     }
-    flush(&mut run, &mut last);
+    flush(&mut run, &mut last, &mut visit);
     true
 }
 
@@ -413,18 +433,14 @@ pub fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<AnalyzedToken> {
 mod tests {
     use proptest::prelude::*;
 
-    /// The Han terms [`for_each_gram_term`] gives, as `(position, start, end, term)`.
+    /// The terms [`for_each_gram_term`] gives, as `(position, start, end, term)`.
     fn han_terms_folded(text: &str) -> Vec<(usize, usize, usize, String)> {
         let mut out = Vec::new();
         for_each_gram_term(
             &mut Folded::default(),
             &mut word_stemmer(),
             text,
-            |p, s, e, t| {
-                if t.chars().all(is_han) {
-                    out.push((p, s, e, t.to_owned()));
-                }
-            },
+            |p, s, e, t| out.push((p, s, e, t.to_owned())),
         );
         out
     }
@@ -432,8 +448,9 @@ mod tests {
     /// `None` where the unfolded pass declines.
     fn han_terms_unfolded(text: &str) -> Option<Vec<(usize, usize, usize, String)>> {
         let mut out = Vec::new();
-        for_each_han_gram(
+        for_each_term_unfolded(
             text,
+            &mut word_stemmer(),
             |_| true,
             |p, s, e, t| out.push((p, s, e, t.to_owned())),
         )
