@@ -280,9 +280,9 @@ pub(crate) fn for_each_term_unfolded(
     let mut last: Option<(usize, bool)> = None;
     let mut run: Vec<(char, usize, usize)> = Vec::new();
     let mut lower = String::new();
-    let mut flush = |run: &mut Vec<(char, usize, usize)>,
-                     last: &mut Option<(usize, bool)>,
-                     visit: &mut dyn FnMut(usize, usize, usize, &str)| {
+    let flush = |run: &mut Vec<(char, usize, usize)>,
+                 last: &mut Option<(usize, bool)>,
+                 visit: &mut dyn FnMut(usize, usize, usize, &str)| {
         if run.is_empty() {
             return;
         }
