@@ -296,6 +296,19 @@ fn one_word_queries_rank_word_matches_first_and_count_every_match() {
             );
         }
     }
+    // Exclusions apply to every tier and to the count.
+    for (q, full) in [
+        ("国 -美国", "国 OR 国 -美国"),
+        ("人权 -理事会", "人权 OR 人权 -理事会"),
+    ] {
+        let tiered = search(&f, q);
+        let full = search(&f, full);
+        assert!(tiered.total_hits > 0, "{q}");
+        assert_eq!(tiered.total_hits, full.total_hits, "{q}");
+        let set = |r: &SearchResults| sorted(r.hits.iter().filter_map(|h| h.paragraph).collect());
+        assert_eq!(set(&tiered), set(&full), "{q}");
+        assert!(search(&f, &q[..q.find(' ').unwrap()]).total_hits > tiered.total_hits);
+    }
 }
 
 // Quoted phrases against a plain substring scan on a real corpus.

@@ -1,5 +1,6 @@
 //! Searching: query text in, ranked [`Hit`]s with highlights and snippets out.
 
+mod guard;
 mod highlight;
 pub mod query;
 
