@@ -296,7 +296,8 @@ fn one_word_queries_rank_word_matches_first_and_count_every_match() {
             );
         }
     }
-    // Exclusions apply to every tier and to the count.
+    // With an exclusion (here also a phrase of bigrams: 理事会), the same matches as the
+    // general form.
     for (q, full) in [
         ("国 -美国", "国 OR 国 -美国"),
         ("人权 -理事会", "人权 OR 人权 -理事会"),

@@ -861,8 +861,6 @@ pub(crate) fn compile(
             ));
         }
     }
-    // Kept apart as well: one-word tiers each exclude them.
-    let mut exclusions: Vec<(Box<dyn Query>, QueryNode)> = Vec::new();
     for clause in &parsed.excluded {
         let a = c.analyse(clause.text());
         analysis.push(describe(clause, "excluded", a.as_ref()));
@@ -872,36 +870,20 @@ pub(crate) fn compile(
                 None => c.sequence(false, &word_sequence(&a.words), 0),
             };
             built.query = Box::new(super::guard::ForwardOnly(built.query));
-            exclusions.push((built.query.box_clone(), built.node.clone()));
             clauses.push((Occur::MustNot, built));
         }
     }
-    let excluding = |built: Built| -> Built {
-        if exclusions.is_empty() {
-            return built;
-        }
-        let mut clauses = vec![(Occur::Must, built)];
-        for (query, node) in &exclusions {
-            clauses.push((
-                Occur::MustNot,
-                Built {
-                    query: query.box_clone(),
-                    node: node.clone(),
-                },
-            ));
-        }
-        boolean(clauses)
-    };
-    let single_word = matches!(parsed.groups.as_slice(), [group] if group.len() == 1)
+    // With exclusions a tier could no longer be pruned, and the count would walk the
+    // matches a second time: the single query is faster (合同 -劳动 on prc-laws).
+    let single_word = parsed.excluded.is_empty()
+        && matches!(parsed.groups.as_slice(), [group] if group.len() == 1)
         && matches!(patterns.as_slice(), [p] if !p.phrase && p.tokens.len() == 1);
     let (tiers, count, tree) = match (single_word, patterns.first().map(|p| &p.tokens[0])) {
         (true, Some(token)) => {
             let (tiers, count) = c.single_word(token);
-            let count = excluding(count);
             let mut children: Vec<QueryNode> = Vec::with_capacity(tiers.len() + 1);
             let mut queries = Vec::with_capacity(tiers.len());
             for (i, tier) in tiers.into_iter().enumerate() {
-                let tier = excluding(tier);
                 let mut node = tier.node;
                 node.label = format!("tier {}: {}", i + 1, node.label);
                 children.push(node);
