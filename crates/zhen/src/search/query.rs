@@ -865,11 +865,15 @@ pub(crate) fn compile(
         let a = c.analyse(clause.text());
         analysis.push(describe(clause, "excluded", a.as_ref()));
         if let Some(a) = a {
-            let mut built = match &a.grams {
-                Some(grams) => c.sequence(true, grams, 0),
-                None => c.sequence(false, &word_sequence(&a.words), 0),
+            let seq = match &a.grams {
+                Some(grams) => (true, grams.clone()),
+                None => (false, word_sequence(&a.words)),
             };
-            built.query = Box::new(super::guard::ForwardOnly(built.query));
+            let mut built = c.sequence(seq.0, &seq.1, 0);
+            if seq.1.len() > 1 {
+                // A phrase (see `guard`); a term keeps tantivy's faster exclusion of terms.
+                built.query = Box::new(super::guard::ForwardOnly(built.query));
+            }
             clauses.push((Occur::MustNot, built));
         }
     }
