@@ -37,7 +37,7 @@ use crate::error::{Error, Result};
 use crate::source::{self, SourceEncoding};
 
 pub use lock::{lock_holder, wait_for_builder};
-pub(crate) use schema::Fields;
+pub(crate) use schema::{Fields, StoredDoc};
 pub use update::{IndexUpdater, UpdateReport};
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or

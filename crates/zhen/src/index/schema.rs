@@ -1,10 +1,30 @@
 //! The tantivy schema: one document per paragraph.
 
+use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
+use tantivy::schema::OwnedValue;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED, STORED,
     STRING,
 };
 use tantivy::TantivyDocument;
+
+/// A stored document as its values, moved out of the store's buffer once: a search turns
+/// each hit into a [`Paragraph`] from it without the intermediate [`TantivyDocument`] and
+/// its copies.
+pub(crate) struct StoredDoc(Vec<(Field, OwnedValue)>);
+
+impl DocumentDeserialize for StoredDoc {
+    fn deserialize<'de, D>(mut deserializer: D) -> Result<Self, DeserializeError>
+    where
+        D: DocumentDeserializer<'de>,
+    {
+        let mut values = Vec::with_capacity(deserializer.size_hint());
+        while let Some(value) = deserializer.next_field::<OwnedValue>()? {
+            values.push(value);
+        }
+        Ok(StoredDoc(values))
+    }
+}
 
 use crate::analysis::{Lang, ANALYZER_NAME, CHARS_ANALYZER_NAME, NGRAM_ANALYZER_NAME};
 use crate::document::{BlockKind, Paragraph};
@@ -109,6 +129,51 @@ impl Fields {
             );
         }
         doc
+    }
+
+    /// Reads a stored document back into a [`Paragraph`], taking its values.
+    pub fn paragraph_of(&self, doc: StoredDoc) -> Paragraph {
+        let mut p = Paragraph {
+            doc: String::new(),
+            ordinal: 0,
+            number: None,
+            section: None,
+            kind: BlockKind::Paragraph,
+            text: String::new(),
+            line: 0,
+            metadata: Default::default(),
+            lang: Lang::Und,
+        };
+        for (field, value) in doc.0 {
+            match value {
+                OwnedValue::Str(s) => {
+                    if field == self.doc {
+                        p.doc = s;
+                    } else if field == self.body {
+                        p.text = s;
+                    } else if field == self.section {
+                        p.section = Some(s);
+                    } else if field == self.kind {
+                        p.kind = BlockKind::from_name(&s).unwrap_or(BlockKind::Paragraph);
+                    } else if field == self.meta {
+                        p.metadata = serde_json::from_str(&s).unwrap_or_default();
+                    } else if field == self.lang {
+                        p.lang = Lang::from_code(&s).unwrap_or(Lang::Und);
+                    }
+                }
+                OwnedValue::U64(n) => {
+                    if field == self.ordinal {
+                        p.ordinal = n as u32;
+                    } else if field == self.number {
+                        p.number = Some(n as u32);
+                    } else if field == self.line {
+                        p.line = n as u32;
+                    }
+                }
+                _ => {}
+            }
+        }
+        p
     }
 
     /// Reads a stored document back into a [`Paragraph`].

@@ -420,8 +420,8 @@ impl Searcher {
         let searched = Instant::now();
         let mut hits = Vec::with_capacity(top.len());
         for (rank, (score, address)) in top.into_iter().enumerate() {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let paragraph = fields.paragraph(&doc);
+            let doc: crate::index::StoredDoc = searcher.doc(address)?;
+            let paragraph = fields.paragraph_of(doc);
             let highlights = highlighter.highlights(&paragraph.text);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             let parallel = if options.parallel {
