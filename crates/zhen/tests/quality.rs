@@ -312,6 +312,17 @@ fn one_word_queries_rank_word_matches_first_and_count_every_match() {
     }
 }
 
+/// `"sample"`, quoted, matches exactly the paragraphs of `texts` that contain it.
+fn assert_quoted_finds_exactly(f: &Fixture, texts: &[String], sample: &str) {
+    let expected = texts.iter().filter(|t| t.contains(sample)).count();
+    let got = f
+        .searcher
+        .search(&format!("\"{sample}\""), 1)
+        .unwrap()
+        .total_hits;
+    assert_eq!(got, expected, "quoted {sample:?}");
+}
+
 // Quoted phrases against a plain substring scan on a real corpus.
 
 #[test]
@@ -350,13 +361,7 @@ fn quoted_phrases_match_exactly_the_paragraphs_containing_the_characters() {
         if sample.is_empty() {
             continue;
         }
-        let expected = folded.iter().filter(|t| t.contains(&sample)).count();
-        let got = f
-            .searcher
-            .search(&format!("\"{sample}\""), 1)
-            .unwrap()
-            .total_hits;
-        assert_eq!(got, expected, "quoted {sample:?}");
+        assert_quoted_finds_exactly(&f, &folded, &sample);
         checked += 1;
     }
 
@@ -424,13 +429,7 @@ fn quoted_phrases_match_exactly_the_paragraphs_containing_the_characters() {
             .take_while(|k| b + k < chars.len() && zhen::analysis::is_han(chars[b + k]))
             .count();
         let sample: String = chars[a - before..b + after].iter().collect();
-        let expected = unspaced.iter().filter(|t| t.contains(&sample)).count();
-        let got = f
-            .searcher
-            .search(&format!("\"{sample}\""), 1)
-            .unwrap()
-            .total_hits;
-        assert_eq!(got, expected, "quoted {sample:?}");
+        assert_quoted_finds_exactly(&f, &unspaced, &sample);
         mixed += 1;
     }
     assert_eq!(mixed, 100, "the corpus has numbers between Han characters");

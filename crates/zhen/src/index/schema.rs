@@ -3,8 +3,7 @@
 use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
 use tantivy::schema::OwnedValue;
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, INDEXED, STORED,
-    STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, INDEXED, STORED, STRING,
 };
 use tantivy::TantivyDocument;
 
@@ -174,28 +173,5 @@ impl Fields {
             }
         }
         p
-    }
-
-    /// Reads a stored document back into a [`Paragraph`].
-    pub fn paragraph(&self, doc: &TantivyDocument) -> Paragraph {
-        let text = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).map(str::to_owned);
-        let int = |f: Field| doc.get_first(f).and_then(|v| v.as_u64());
-        Paragraph {
-            doc: text(self.doc).unwrap_or_default(),
-            ordinal: int(self.ordinal).unwrap_or_default() as u32,
-            number: int(self.number).map(|n| n as u32),
-            section: text(self.section),
-            kind: text(self.kind)
-                .and_then(|k| BlockKind::from_name(&k))
-                .unwrap_or(BlockKind::Paragraph),
-            text: text(self.body).unwrap_or_default(),
-            line: int(self.line).unwrap_or_default() as u32,
-            metadata: text(self.meta)
-                .and_then(|m| serde_json::from_str(&m).ok())
-                .unwrap_or_default(),
-            lang: text(self.lang)
-                .and_then(|l| Lang::from_code(&l))
-                .unwrap_or(Lang::Und),
-        }
     }
 }

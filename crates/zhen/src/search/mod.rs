@@ -14,7 +14,7 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{IndexReader, TantivyDocument, Term};
+use tantivy::{IndexReader, Term};
 
 use crate::analysis::{self, Lang};
 use crate::document::{BlockKind, Paragraph};
@@ -526,8 +526,8 @@ fn parallel_of(
     )?;
     let mut others = Vec::with_capacity(candidates.len());
     for (_, address) in candidates {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        others.push(fields.paragraph(&doc));
+        let doc: crate::index::StoredDoc = searcher.doc(address)?;
+        others.push(fields.paragraph_of(doc));
     }
     let chosen = match p.number {
         Some(n) => others.into_iter().find(|o| o.number == Some(n)),

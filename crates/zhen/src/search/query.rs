@@ -544,15 +544,10 @@ impl Compiler<'_, '_> {
         // The parts are not also scored as words: that clause, a union over frequent
         // words, cost a third of the time of compound queries (人民法院: 2.9 → 2.1 ms on
         // prc-laws) for no change in the dev set's ranking.
-        let parts_as_substrings = pattern
-            .parts
-            .iter()
-            .map(|(_, part_grams)| (Occur::Must, self.sequence(true, part_grams, 0)))
-            .collect();
         boolean(vec![
             (
                 Occur::Must,
-                boost(boolean(parts_as_substrings), PARTS_WEIGHT * GRAM_WEIGHT),
+                boost(self.parts(pattern), PARTS_WEIGHT * GRAM_WEIGHT),
             ),
             (Occur::Should, word),
             (Occur::Should, substring),
@@ -581,18 +576,19 @@ impl Compiler<'_, '_> {
             let count = self.sequence(true, grams, 0);
             return (vec![word, substring], count);
         }
-        let parts = |c: &mut Compiler| {
-            boolean(
-                pattern
-                    .parts
-                    .iter()
-                    .map(|(_, part_grams)| (Occur::Must, c.sequence(true, part_grams, 0)))
-                    .collect(),
-            )
-        };
-        let scattered = boost(parts(self), PARTS_WEIGHT * GRAM_WEIGHT);
-        let count = parts(self);
-        (vec![word, substring, scattered], count)
+        let scattered = boost(self.parts(pattern), PARTS_WEIGHT * GRAM_WEIGHT);
+        (vec![word, substring, scattered], self.parts(pattern))
+    }
+
+    /// Every part of a compound as a substring, wherever it stands.
+    fn parts(&self, pattern: &TokenPattern) -> Built {
+        boolean(
+            pattern
+                .parts
+                .iter()
+                .map(|(_, part_grams)| (Occur::Must, self.sequence(true, part_grams, 0)))
+                .collect(),
+        )
     }
 
     /// An unquoted clause: every word required (as a word or a substring); the words in
@@ -865,12 +861,12 @@ pub(crate) fn compile(
         let a = c.analyse(clause.text());
         analysis.push(describe(clause, "excluded", a.as_ref()));
         if let Some(a) = a {
-            let seq = match &a.grams {
+            let (in_grams, seq) = match &a.grams {
                 Some(grams) => (true, grams.clone()),
                 None => (false, word_sequence(&a.words)),
             };
-            let mut built = c.sequence(seq.0, &seq.1, 0);
-            if seq.1.len() > 1 {
+            let mut built = c.sequence(in_grams, &seq, 0);
+            if seq.len() > 1 {
                 // A phrase (see `guard`); a term keeps tantivy's faster exclusion of terms.
                 built.query = Box::new(super::guard::ForwardOnly(built.query));
             }
