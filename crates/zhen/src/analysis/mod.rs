@@ -278,49 +278,40 @@ pub(crate) fn for_each_term_unfolded(
 ) -> bool {
     // The position of the last term, and whether it was Han.
     let mut last: Option<(usize, bool)> = None;
-    let mut run: Vec<(char, usize, usize)> = Vec::new();
+    // The open Han run: the position of its next character, and its last character
+    // (folded, with its start) when that one starts wanted terms, so that its bigram can
+    // be visited once the next character is known. Streaming the run, instead of
+    // collecting it first, keeps this pass at one table lookup per character.
+    let mut run: Option<(usize, Option<(char, usize)>)> = None;
     let mut lower = String::new();
-    let flush = |run: &mut Vec<(char, usize, usize)>,
-                 last: &mut Option<(usize, bool)>,
-                 visit: &mut dyn FnMut(usize, usize, usize, &str)| {
-        if run.is_empty() {
-            return;
-        }
-        let base = last.map_or(0, |(p, _)| p + 2);
-        let mut buf = [0u8; 8];
-        for (i, &(c, start, end)) in run.iter().enumerate() {
-            if !wanted(c) {
-                continue;
-            }
-            let len = c.encode_utf8(&mut buf).len();
-            visit(
-                base + i,
-                start,
-                end,
-                std::str::from_utf8(&buf[..len]).expect("a char"),
-            );
-            if let Some(&(n, _, n_end)) = run.get(i + 1) {
-                let len2 = len + n.encode_utf8(&mut buf[len..]).len();
-                let bigram = std::str::from_utf8(&buf[..len2]).expect("two chars");
-                visit(base + i, start, n_end, bigram);
-            }
-        }
-        *last = Some((base + run.len() - 1, true));
-        run.clear();
-    };
     let bytes = text.as_bytes();
     let between_digits = |start: usize, end: usize| {
         start > 0
             && bytes[start - 1].is_ascii_digit()
             && bytes.get(end).is_some_and(u8::is_ascii_digit)
     };
+    let mut buf = [0u8; 8];
     let mut i = 0;
     while let Some(c) = text[i..].chars().next() {
         let end = i + c.len_utf8();
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-            run.push((to_simplified(c), i, end));
+            let c = to_simplified(c);
+            let (position, previous) =
+                run.get_or_insert_with(|| (last.map_or(0, |(p, _)| p + 2), None));
+            if let Some((p, p_start)) = previous.take() {
+                let len = p.encode_utf8(&mut buf).len();
+                let len2 = len + c.encode_utf8(&mut buf[len..]).len();
+                let bigram = std::str::from_utf8(&buf[..len2]).expect("two chars");
+                visit(*position - 1, p_start, end, bigram);
+            }
+            if wanted(c) {
+                visit(*position, i, end, c.encode_utf8(&mut buf));
+                *previous = Some((c, i));
+            }
+            last = Some((*position, true));
+            *position += 1;
         } else if c.is_ascii_alphanumeric() {
-            flush(&mut run, &mut last, &mut visit);
+            run = None;
             let (token_end, number) = if c.is_ascii_digit() {
                 segment::digits_end(text, i)
             } else {
@@ -352,7 +343,7 @@ pub(crate) fn for_each_term_unfolded(
         } else if c.is_ascii_whitespace() {
             // The run goes on if Han follows; anything else closes it.
         } else if c.is_ascii() {
-            flush(&mut run, &mut last, &mut visit);
+            run = None;
         } else if c == '\u{3000}' || is_plain_punctuation(c) {
             // These fold to what joins the groups of a number.
             if matches!(c, '\u{3000}' | '，' | '－' | '．' | '／' | '：') && between_digits(i, end)
@@ -360,14 +351,13 @@ pub(crate) fn for_each_term_unfolded(
                 return false;
             }
             if c != '\u{3000}' {
-                flush(&mut run, &mut last, &mut visit);
+                run = None;
             }
         } else {
             return false;
         }
         i = end;
     }
-    flush(&mut run, &mut last, &mut visit);
     true
 }
 
@@ -447,13 +437,19 @@ mod tests {
 
     /// `None` where the unfolded pass declines.
     fn han_terms_unfolded(text: &str) -> Option<Vec<(usize, usize, usize, String)>> {
+        han_terms_unfolded_starting(text, |_| true)
+    }
+
+    /// The terms of the unfolded pass asked only for those starting with a `wanted`
+    /// character.
+    fn han_terms_unfolded_starting(
+        text: &str,
+        wanted: impl Fn(char) -> bool,
+    ) -> Option<Vec<(usize, usize, usize, String)>> {
         let mut out = Vec::new();
-        for_each_term_unfolded(
-            text,
-            &mut word_stemmer(),
-            |_| true,
-            |p, s, e, t| out.push((p, s, e, t.to_owned())),
-        )
+        for_each_term_unfolded(text, &mut word_stemmer(), wanted, |p, s, e, t| {
+            out.push((p, s, e, t.to_owned()))
+        })
         .then_some(out)
     }
 
@@ -492,6 +488,13 @@ mod tests {
         ) {
             if let Some(unfolded) = han_terms_unfolded(&text) {
                 prop_assert_eq!(unfolded, han_terms_folded(&text));
+            }
+            // Asked for some terms only (as highlighting asks), it gives exactly those.
+            let wanted = |c: char| matches!(c, '权' | '劳' | 'a' | '2');
+            if let Some(some) = han_terms_unfolded_starting(&text, wanted) {
+                let mut expected = han_terms_folded(&text);
+                expected.retain(|(_, _, _, t)| t.chars().next().is_some_and(wanted));
+                prop_assert_eq!(some, expected);
             }
         }
     }
