@@ -54,6 +54,6 @@ pub use index::{
     BuildReport, Index, IndexBuilder, IndexMeta, IndexStats, IndexUpdater, Progress, UpdateReport,
 };
 pub use search::{
-    Explanation, Highlight, Hit, Parallel, PhaseTimings, QueryError, SearchOptions, SearchResults,
-    Searcher, Snippet,
+    Explanation, Highlight, Hit, Metadata, Parallel, PhaseTimings, QueryError, SearchOptions,
+    SearchResults, Searcher, Snippet,
 };

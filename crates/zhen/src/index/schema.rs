@@ -27,6 +27,7 @@ impl DocumentDeserialize for StoredDoc {
 
 use crate::analysis::{Lang, ANALYZER_NAME, CHARS_ANALYZER_NAME, NGRAM_ANALYZER_NAME};
 use crate::document::{BlockKind, Paragraph};
+use crate::search::Metadata;
 
 /// The fields of zhen's schema.
 #[derive(Debug, Clone, Copy)]
@@ -130,8 +131,11 @@ impl Fields {
         doc
     }
 
-    /// Reads a stored document back into a [`Paragraph`], taking its values.
-    pub fn paragraph_of(&self, doc: StoredDoc) -> Paragraph {
+    /// Reads a stored document back into a [`Paragraph`], taking its values. The
+    /// paragraph's `metadata` is left empty: it comes apart as a [`Metadata`], parsed only
+    /// if read.
+    pub fn paragraph_of(&self, doc: StoredDoc) -> (Paragraph, Metadata) {
+        let mut metadata = Metadata::default();
         let mut p = Paragraph {
             doc: String::new(),
             ordinal: 0,
@@ -155,7 +159,7 @@ impl Fields {
                     } else if field == self.kind {
                         p.kind = BlockKind::from_name(&s).unwrap_or(BlockKind::Paragraph);
                     } else if field == self.meta {
-                        p.metadata = serde_json::from_str(&s).unwrap_or_default();
+                        metadata = Metadata::from_json(s);
                     } else if field == self.lang {
                         p.lang = Lang::from_code(&s).unwrap_or(Lang::Und);
                     }
@@ -172,6 +176,6 @@ impl Fields {
                 _ => {}
             }
         }
-        p
+        (p, metadata)
     }
 }

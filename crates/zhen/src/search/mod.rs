@@ -2,6 +2,7 @@
 
 mod guard;
 mod highlight;
+mod metadata;
 pub mod query;
 
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ use crate::error::Result;
 use crate::index::{Fields, Index};
 
 pub use highlight::{Highlight, Snippet};
+pub use metadata::Metadata;
 pub use query::{parse, Clause, ClauseAnalysis, Explanation, ParsedQuery, QueryError, QueryNode};
 
 /// Options of a search.
@@ -109,9 +111,10 @@ pub struct Hit {
     /// 1-based line of the source where the paragraph starts (the record's line for
     /// JSON Lines sources).
     pub line: u32,
-    /// The record's other scalar fields, for paragraphs from JSON Lines sources.
-    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
-    pub metadata: serde_json::Map<String, serde_json::Value>,
+    /// The record's other scalar fields, for paragraphs from JSON Lines sources (parsed
+    /// when first read).
+    #[serde(skip_serializing_if = "Metadata::is_empty")]
+    pub metadata: Metadata,
     /// The paragraph's language.
     pub lang: Lang,
     /// With [`SearchOptions::parallel`]: `Some` of the same paragraph in the other
@@ -421,7 +424,7 @@ impl Searcher {
         let mut hits = Vec::with_capacity(top.len());
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let doc: crate::index::StoredDoc = searcher.doc(address)?;
-            let paragraph = fields.paragraph_of(doc);
+            let (paragraph, metadata) = fields.paragraph_of(doc);
             let highlights = highlighter.highlights(&paragraph.text);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             let parallel = if options.parallel {
@@ -440,7 +443,7 @@ impl Searcher {
                 highlights,
                 snippet,
                 line: paragraph.line,
-                metadata: paragraph.metadata,
+                metadata,
                 lang: paragraph.lang,
                 parallel,
             });
@@ -527,7 +530,7 @@ fn parallel_of(
     let mut others = Vec::with_capacity(candidates.len());
     for (_, address) in candidates {
         let doc: crate::index::StoredDoc = searcher.doc(address)?;
-        others.push(fields.paragraph_of(doc));
+        others.push(fields.paragraph_of(doc).0);
     }
     let chosen = match p.number {
         Some(n) => others.into_iter().find(|o| o.number == Some(n)),
