@@ -291,8 +291,12 @@ pub(crate) fn for_each_term_unfolded(
             && bytes.get(end).is_some_and(u8::is_ascii_digit)
     };
     let mut buf = [0u8; 8];
-    let mut i = 0;
-    while let Some(c) = text[i..].chars().next() {
+    // Where the word or number last read ends: its characters are skipped.
+    let mut skip_to = 0;
+    for (i, c) in text.char_indices() {
+        if i < skip_to {
+            continue;
+        }
         let end = i + c.len_utf8();
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
             let c = to_simplified(c);
@@ -338,8 +342,7 @@ pub(crate) fn for_each_term_unfolded(
                     visit(position, i, token_end, &token.text);
                 }
             }
-            i = token_end;
-            continue;
+            skip_to = token_end;
         } else if c.is_ascii_whitespace() {
             // The run goes on if Han follows; anything else closes it.
         } else if c.is_ascii() {
@@ -356,7 +359,6 @@ pub(crate) fn for_each_term_unfolded(
         } else {
             return false;
         }
-        i = end;
     }
     true
 }
