@@ -670,6 +670,14 @@ fn is_optional(term: &str) -> bool {
 }
 
 fn is_optional_text(target: &mut Target<'_>, text: &str) -> bool {
+    // Optional words are Latin: text without a letter outside Han (most Chinese queries)
+    // needs no segmentation to tell.
+    if !text
+        .chars()
+        .any(|c| c.is_alphabetic() && !crate::analysis::is_han(c))
+    {
+        return false;
+    }
     let mut tokens = analyze(target.words, text);
     tokens.dedup_by(|later, earlier| later.position == earlier.position);
     !tokens.is_empty() && tokens.iter().all(|t| is_optional(&t.text))
