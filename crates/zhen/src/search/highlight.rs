@@ -508,6 +508,7 @@ mod tests {
                 words_field: fields.body,
                 grams_field: fields.grams,
                 chars_field: fields.chars,
+                explain: false,
             },
         )
         .unwrap()

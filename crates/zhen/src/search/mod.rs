@@ -373,11 +373,13 @@ impl Searcher {
             .clone()
     }
 
+    /// Compiles a parsed query; with `explain`, also describes it.
     fn compile(
         &self,
         fields: &Fields,
         parsed: &ParsedQuery,
         grams: &mut TextAnalyzer,
+        explain: bool,
     ) -> Result<query::Compiled, QueryError> {
         // A panic while compiling leaves the analyzer's dictionary cache consistent (words
         // are only ever added whole), so a poisoned lock is safe to reuse.
@@ -395,6 +397,7 @@ impl Searcher {
                 words_field: fields.body,
                 grams_field: fields.grams,
                 chars_field: fields.chars,
+                explain,
             },
         )
     }
@@ -416,7 +419,7 @@ impl Searcher {
         let parsed = query::parse(query)?;
         let mut grams = self.inner.grams.clone();
         Ok(self
-            .compile(&self.live().fields, &parsed, &mut grams)?
+            .compile(&self.live().fields, &parsed, &mut grams, true)?
             .explanation)
     }
 
@@ -428,7 +431,7 @@ impl Searcher {
         let fields = &live.fields;
         let parsed = query::parse(query)?;
         let mut grams = self.inner.grams.clone();
-        let mut compiled = self.compile(fields, &parsed, &mut grams)?;
+        let mut compiled = self.compile(fields, &parsed, &mut grams, options.explain)?;
         let filters: Vec<Term> = options
             .doc
             .iter()
@@ -637,6 +640,36 @@ mod tests {
     }
 
     #[test]
+    fn a_query_compiles_to_the_same_tantivy_queries_with_or_without_its_explanation() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = two_segment_index(dir.path());
+        let searcher = index.searcher();
+        let fields = searcher.live().fields;
+        for query in [
+            "人口贩运",
+            "人权",
+            "\"人权理事会\" OR 言论自由",
+            "宗教 自由 -国会",
+            "the commitment of trafficking",
+            "贩",
+        ] {
+            let parsed = query::parse(query).unwrap();
+            let grams = searcher.inner.grams.clone();
+            let compiled =
+                |explain| searcher.compile(&fields, &parsed, &mut grams.clone(), explain);
+            let (plain, explained) = (compiled(false).unwrap(), compiled(true).unwrap());
+            let debug = |c: &query::Compiled| format!("{:?} {:?}", c.tiers, c.count);
+            assert_eq!(debug(&plain), debug(&explained), "{query}");
+            assert!(plain.explanation.clauses.is_empty(), "{query}");
+            assert!(!explained.explanation.clauses.is_empty(), "{query}");
+            assert!(
+                explained.explanation.tree.render().contains("body"),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
     fn segments_searched_in_parallel_give_exactly_the_sequential_results() {
         let dir = tempfile::tempdir().unwrap();
         let index = two_segment_index(dir.path());
@@ -656,7 +689,12 @@ mod tests {
         ] {
             let mut grams = parallel.inner.grams.clone();
             let compiled = parallel
-                .compile(&live.fields, &query::parse(query).unwrap(), &mut grams)
+                .compile(
+                    &live.fields,
+                    &query::parse(query).unwrap(),
+                    &mut grams,
+                    false,
+                )
                 .unwrap();
             if compiled.count.is_none()
                 && parallel

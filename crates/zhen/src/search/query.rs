@@ -284,6 +284,9 @@ pub(crate) struct Target<'a> {
     pub words_field: Field,
     pub grams_field: Field,
     pub chars_field: Field,
+    /// Whether to describe the analysis and the query tree ([`Compiled::explanation`]);
+    /// otherwise both are left empty, sparing a search the formatting of every label.
+    pub explain: bool,
 }
 
 /// A query ready to run, with what to highlight and how it was built.
@@ -342,6 +345,15 @@ impl QueryNode {
         }
     }
 
+    /// The node of a query built without an explanation (see [`Target::explain`]).
+    fn blank() -> QueryNode {
+        QueryNode::leaf(String::new())
+    }
+
+    fn is_blank(&self) -> bool {
+        self.label.is_empty()
+    }
+
     /// The tree as indented lines.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -366,6 +378,14 @@ struct Built {
 }
 
 fn boolean(clauses: Vec<(Occur, Built)>) -> Built {
+    if clauses.iter().all(|(_, built)| built.node.is_blank()) {
+        return Built {
+            query: Box::new(BooleanQuery::new(
+                clauses.into_iter().map(|(o, b)| (o, b.query)).collect(),
+            )),
+            node: QueryNode::blank(),
+        };
+    }
     let mut children = Vec::with_capacity(clauses.len());
     let mut queries = Vec::with_capacity(clauses.len());
     for (occur, built) in clauses {
@@ -389,6 +409,12 @@ fn boolean(clauses: Vec<(Occur, Built)>) -> Built {
 }
 
 fn boost(built: Built, factor: f32) -> Built {
+    if built.node.is_blank() {
+        return Built {
+            query: Box::new(BoostQuery::new(built.query, factor)),
+            node: built.node,
+        };
+    }
     Built {
         query: Box::new(BoostQuery::new(built.query, factor)),
         node: QueryNode {
@@ -448,7 +474,7 @@ impl Compiler<'_, '_> {
                 Term::from_field_text(field, text),
                 IndexRecordOption::WithFreqs,
             )),
-            node: QueryNode::leaf(format!("term {name}:{text}")),
+            node: self.leaf(|| format!("term {name}:{text}")),
         }
     }
 
@@ -473,7 +499,7 @@ impl Compiler<'_, '_> {
                             Term::from_field_text(self.target.chars_field, text),
                             IndexRecordOption::WithFreqs,
                         )),
-                        node: QueryNode::leaf(format!("term body_chars:{text}")),
+                        node: self.leaf(|| format!("term body_chars:{text}")),
                     };
                 }
             }
@@ -486,15 +512,26 @@ impl Compiler<'_, '_> {
                 .collect(),
         );
         phrase.set_slop(slop);
-        let words: Vec<&str> = seq.iter().map(|(_, t)| t.as_str()).collect();
-        let slop_note = if slop > 0 {
-            format!(" ~{slop}")
-        } else {
-            String::new()
-        };
         Built {
             query: Box::new(phrase),
-            node: QueryNode::leaf(format!("phrase {name}:\"{}\"{slop_note}", words.join(" "))),
+            node: self.leaf(|| {
+                let words: Vec<&str> = seq.iter().map(|(_, t)| t.as_str()).collect();
+                let slop_note = if slop > 0 {
+                    format!(" ~{slop}")
+                } else {
+                    String::new()
+                };
+                format!("phrase {name}:\"{}\"{slop_note}", words.join(" "))
+            }),
+        }
+    }
+
+    /// A leaf of the query tree, labelled only when explaining.
+    fn leaf(&self, label: impl FnOnce() -> String) -> QueryNode {
+        if self.target.explain {
+            QueryNode::leaf(label())
+        } else {
+            QueryNode::blank()
         }
     }
 
@@ -802,10 +839,14 @@ pub(crate) fn compile(
             let is_phrase = matches!(clause, Clause::Phrase(_));
             let role = if is_phrase { "phrase" } else { "words" };
             let Some(a) = c.analyse(clause.text()) else {
-                analysis.push(describe(clause, role, None));
+                if c.target.explain {
+                    analysis.push(describe(clause, role, None));
+                }
                 continue;
             };
-            analysis.push(describe(clause, role, Some(&a)));
+            if c.target.explain {
+                analysis.push(describe(clause, role, Some(&a)));
+            }
             // Computed once: the query tree and the highlights both need them.
             let tokens: Vec<TokenPattern> =
                 a.words.iter().map(|t| c.token_pattern(&t.text)).collect();
@@ -867,7 +908,9 @@ pub(crate) fn compile(
     }
     for clause in &parsed.excluded {
         let a = c.analyse(clause.text());
-        analysis.push(describe(clause, "excluded", a.as_ref()));
+        if c.target.explain {
+            analysis.push(describe(clause, "excluded", a.as_ref()));
+        }
         if let Some(a) = a {
             let (in_grams, seq) = match &a.grams {
                 Some(grams) => (true, grams.clone()),
@@ -889,6 +932,18 @@ pub(crate) fn compile(
     let (tiers, count, tree) = match (single_word, patterns.first().map(|p| &p.tokens[0])) {
         (true, Some(token)) => {
             let (tiers, count) = c.single_word(token);
+            if !c.target.explain {
+                let queries = tiers.into_iter().map(|tier| tier.query).collect();
+                return Ok(Compiled {
+                    tiers: queries,
+                    count: Some(count.query),
+                    patterns,
+                    explanation: Explanation {
+                        clauses: analysis,
+                        tree: QueryNode::blank(),
+                    },
+                });
+            }
             let mut children: Vec<QueryNode> = Vec::with_capacity(tiers.len() + 1);
             let mut queries = Vec::with_capacity(tiers.len());
             for (i, tier) in tiers.into_iter().enumerate() {
