@@ -7,12 +7,12 @@ pub mod query;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{IndexReader, Term};
@@ -192,34 +192,6 @@ struct Inner {
     dict: Arc<analysis::UserDict>,
     grams: TextAnalyzer,
     stemmer: TextAnalyzer,
-    /// From how many postings with positions (summed document frequencies of the terms
-    /// that phrase matching reads) a search runs its segments in parallel: see
-    /// [`PARALLEL_MIN_POSITIONAL_POSTINGS`].
-    parallel_from: u64,
-}
-
-/// A search whose phrases read the positions of at least this many postings (the summed
-/// document frequencies of their terms) searches the index's segments in parallel.
-///
-/// Handing a search to the pool's threads costs about 50–70 µs on this project's 2-core
-/// machine (their wake-up), more than most searches take; the quoted phrase
-/// `"依法追究刑事责任"` on prc-laws (51,283 such postings, 0.9–1.3 ms) takes ~0.3× less in
-/// parallel, and `合同 违约` (12,205) no less. The searches in between are rare; the
-/// bound sits where parallel starts to pay.
-const PARALLEL_MIN_POSITIONAL_POSTINGS: u64 = 30_000;
-
-/// The thread pool that searches segments in parallel, one thread per core, shared by all
-/// searchers and made on first use; `None` where threads cannot be made.
-fn segment_pool() -> Option<&'static tantivy::Executor> {
-    static POOL: OnceLock<Option<tantivy::Executor>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if threads < 2 {
-            return None;
-        }
-        tantivy::Executor::multi_thread(threads, "zhen-search-").ok()
-    })
-    .as_ref()
 }
 
 #[derive(Clone)]
@@ -260,7 +232,6 @@ impl Index {
                 dict: self.dict.clone(),
                 grams: analysis::ngram_analyzer(),
                 stemmer: analysis::word_stemmer(),
-                parallel_from: PARALLEL_MIN_POSITIONAL_POSTINGS,
             }),
         }
     }
@@ -339,30 +310,6 @@ impl Searcher {
             // A failed look leaves the current snapshot serving; `reload` reports it.
             let _ = self.reload();
         }
-    }
-
-    /// The pool to search `query`'s segments in parallel with, when there are several and
-    /// its phrases read enough positions for that to pay (see
-    /// [`PARALLEL_MIN_POSITIONAL_POSTINGS`]).
-    fn pool_for(
-        &self,
-        searcher: &tantivy::Searcher,
-        query: &dyn Query,
-    ) -> Option<&'static tantivy::Executor> {
-        if searcher.segment_readers().len() < 2 {
-            return None;
-        }
-        let mut positional = 0u64;
-        query.query_terms(&mut |term, with_positions| {
-            if with_positions && positional < self.inner.parallel_from {
-                // An unreadable term dictionary fails the search itself just after.
-                positional += searcher.doc_freq(term).unwrap_or(0);
-            }
-        });
-        if positional < self.inner.parallel_from {
-            return None;
-        }
-        segment_pool()
     }
 
     fn live(&self) -> Live {
@@ -472,17 +419,8 @@ impl Searcher {
                 count.count(&searcher)?,
             ),
             None => {
-                let query = &compiled.tiers[0];
                 let top_docs = TopDocs::with_limit(limit).order_by_score();
-                match self.pool_for(&searcher, query.as_ref()) {
-                    Some(pool) => searcher.search_with_executor(
-                        query,
-                        &(top_docs, Count),
-                        pool,
-                        EnableScoring::enabled_from_searcher(&searcher),
-                    )?,
-                    None => searcher.search(query, &(top_docs, Count))?,
-                }
+                searcher.search(&compiled.tiers[0], &(top_docs, Count))?
             }
         };
         let searched = Instant::now();
@@ -613,8 +551,8 @@ fn parallel_of(
 mod tests {
     use super::*;
 
-    /// The shipped document, and a second commit that makes the index two segments.
-    fn two_segment_index(dir: &std::path::Path) -> Index {
+    /// The shipped document, and a memo added by an update.
+    fn small_index(dir: &std::path::Path) -> Index {
         let text = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
         let mut builder = crate::IndexBuilder::create(dir).unwrap();
         builder.add_text("pledges", text).unwrap();
@@ -630,19 +568,10 @@ mod tests {
         Index::open(dir).unwrap()
     }
 
-    fn with_parallel_from(index: &Index, parallel_from: u64) -> Searcher {
-        let searcher = index.searcher();
-        let mut inner = Arc::try_unwrap(searcher.inner).ok().unwrap();
-        inner.parallel_from = parallel_from;
-        Searcher {
-            inner: Arc::new(inner),
-        }
-    }
-
     #[test]
     fn a_query_compiles_to_the_same_tantivy_queries_with_or_without_its_explanation() {
         let dir = tempfile::tempdir().unwrap();
-        let index = two_segment_index(dir.path());
+        let index = small_index(dir.path());
         let searcher = index.searcher();
         let fields = searcher.live().fields;
         for query in [
@@ -667,55 +596,5 @@ mod tests {
                 "{query}"
             );
         }
-    }
-
-    #[test]
-    fn segments_searched_in_parallel_give_exactly_the_sequential_results() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = two_segment_index(dir.path());
-        let sequential = with_parallel_from(&index, u64::MAX);
-        let parallel = with_parallel_from(&index, 0);
-        let live = parallel.live();
-        let tantivy_searcher = live.reader.searcher();
-        assert!(tantivy_searcher.segment_readers().len() >= 2);
-        let mut ran_in_parallel = 0;
-        for query in [
-            "\"人口贩运\"",
-            "\"人权理事会\"",
-            "人口贩运 言论自由",
-            "美国 承诺",
-            "\"人权\" -理事会",
-            "人权",
-        ] {
-            let mut grams = parallel.inner.grams.clone();
-            let compiled = parallel
-                .compile(
-                    &live.fields,
-                    &query::parse(query).unwrap(),
-                    &mut grams,
-                    false,
-                )
-                .unwrap();
-            if compiled.count.is_none()
-                && parallel
-                    .pool_for(&tantivy_searcher, compiled.tiers[0].as_ref())
-                    .is_some()
-            {
-                ran_in_parallel += 1;
-            }
-            let options = SearchOptions::with_limit(50);
-            let a = sequential.search_with(query, &options).unwrap();
-            let b = parallel.search_with(query, &options).unwrap();
-            assert!(a.total_hits > 0, "{query}");
-            assert_eq!(a.total_hits, b.total_hits, "{query}");
-            let hits = |r: &SearchResults| -> Vec<(String, Option<u32>, f32)> {
-                r.hits
-                    .iter()
-                    .map(|h| (h.doc.clone(), h.paragraph, h.score))
-                    .collect()
-            };
-            assert_eq!(hits(&a), hits(&b), "{query}");
-        }
-        assert!(ran_in_parallel >= 4, "{ran_in_parallel}");
     }
 }
