@@ -291,3 +291,57 @@ fn a_searcher_sees_an_update_within_a_second_without_being_told() {
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(searcher.search("新", 5).unwrap().total_hits, 1);
 }
+
+/// A JSON Lines record's other scalar fields come back with every hit from it, as the
+/// record had them, through `Hit::metadata` and in the hit's JSON.
+#[test]
+fn hits_from_json_lines_records_carry_their_records_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = std::fs::File::open(shared("prc-laws.zh.jsonl.gz")).unwrap();
+    let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(file));
+    let corpus = dir.path().join("laws-sample.jsonl");
+    let mut out = std::fs::File::create(&corpus).unwrap();
+    let mut records: HashMap<String, serde_json::Value> = HashMap::new();
+    for line in reader.lines().take(400) {
+        let line = line.unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        records.insert(v["id"].as_str().unwrap().to_owned(), v);
+        writeln!(out, "{line}").unwrap();
+    }
+    drop(out);
+    let idx = dir.path().join("idx");
+    let mut builder = IndexBuilder::create(&idx).unwrap();
+    builder.add_path(&corpus).unwrap();
+    builder.commit().unwrap();
+    let searcher = Index::open(&idx).unwrap().searcher();
+
+    let results = searcher.search("口岸", 20).unwrap();
+    assert_eq!(results.hits.len(), 20);
+    for hit in &results.hits {
+        let id = hit.metadata["id"].as_str().expect("the record id is kept");
+        let record = &records[id];
+        assert!(record["text"].as_str().unwrap().contains(&hit.text));
+        for key in ["title", "source", "lang"] {
+            assert_eq!(hit.metadata[key], record[key], "{id}: {key}");
+        }
+        assert!(hit.metadata.get("text").is_none(), "{id}");
+        let json = serde_json::to_value(hit).unwrap();
+        assert_eq!(
+            json["metadata"],
+            serde_json::Value::Object(hit.metadata.as_map().clone())
+        );
+    }
+
+    // A plain-text document has none, and its hits' JSON leaves the key out.
+    let mut update = IndexUpdater::open(&idx).unwrap();
+    update.add_text("memo", "1. 口岸开放的备忘录。").unwrap();
+    update.commit().unwrap();
+    searcher.reload().unwrap();
+    let memo = searcher.search("备忘录", 5).unwrap();
+    assert_eq!(memo.hits.len(), 1);
+    assert!(memo.hits[0].metadata.is_empty());
+    assert!(serde_json::to_value(&memo.hits[0])
+        .unwrap()
+        .get("metadata")
+        .is_none());
+}
