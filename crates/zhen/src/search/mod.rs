@@ -184,10 +184,12 @@ struct Inner {
     checked_ms: AtomicU64,
     /// The generation searched, with its reader (swapped by [`Searcher::reload`]).
     live: RwLock<Live>,
-    /// One query-side word analyzer for all searches: its in-place dictionary keeps the
+    /// Query-side word analyzers not in use: each one's in-place dictionary keeps the
     /// jieba words it has looked up, so repeated vocabulary costs nothing the second time.
-    /// Held only while a query is compiled.
-    words: Mutex<TextAnalyzer>,
+    /// A search takes one while it compiles its query and gives it back, or makes another
+    /// when all are taken: searches on several threads never wait for each other, and
+    /// there are never more analyzers than searches that ran at once.
+    words: Mutex<Vec<TextAnalyzer>>,
     /// The index's user dictionary (for compound parts).
     dict: Arc<analysis::UserDict>,
     grams: TextAnalyzer,
@@ -228,7 +230,7 @@ impl Index {
                     reader: self.reader.clone(),
                     fields: self.fields,
                 }),
-                words: Mutex::new(analysis::analyzer_with_dict(&self.dict)),
+                words: Mutex::new(vec![analysis::analyzer_with_dict(&self.dict)]),
                 dict: self.dict.clone(),
                 grams: analysis::ngram_analyzer(),
                 stemmer: analysis::word_stemmer(),
@@ -328,14 +330,17 @@ impl Searcher {
         grams: &mut TextAnalyzer,
         explain: bool,
     ) -> Result<query::Compiled, QueryError> {
-        // A panic while compiling leaves the analyzer's dictionary cache consistent (words
-        // are only ever added whole), so a poisoned lock is safe to reuse.
-        let mut words = self
-            .inner
-            .words
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        query::compile(
+        // The lock is held only to take or give back an analyzer; a panic while compiling
+        // drops the analyzer taken, and the list stays as it was.
+        let idle = || {
+            self.inner
+                .words
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        let taken = idle().pop();
+        let mut words = taken.unwrap_or_else(|| analysis::analyzer_with_dict(&self.inner.dict));
+        let compiled = query::compile(
             parsed,
             &mut query::Target {
                 words: &mut words,
@@ -346,7 +351,9 @@ impl Searcher {
                 chars_field: fields.chars,
                 explain,
             },
-        )
+        );
+        idle().push(words);
+        compiled
     }
 
     /// How `query` is analysed and the query tree it runs, without running it.
@@ -566,6 +573,63 @@ mod tests {
             .unwrap();
         update.commit().unwrap();
         Index::open(dir).unwrap()
+    }
+
+    #[test]
+    fn concurrent_searches_each_get_a_word_analyzer_and_answer_as_one_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = small_index(dir.path());
+        let searcher = index.searcher();
+        let queries = [
+            "人口贩运",
+            "國際勞工組織",
+            "宗教 自由",
+            "\"人权理事会\"",
+            "贩",
+        ];
+        let alone: Vec<Vec<(String, Option<u32>, f32)>> = queries
+            .iter()
+            .map(|q| {
+                let r = searcher.search(q, 20).unwrap();
+                assert!(r.total_hits > 0, "{q}");
+                r.hits
+                    .iter()
+                    .map(|h| (h.doc.clone(), h.paragraph, h.score))
+                    .collect()
+            })
+            .collect();
+
+        // A search compiling while the only analyzer is taken makes itself another.
+        let taken = searcher.inner.words.lock().unwrap().pop().unwrap();
+        assert_eq!(
+            searcher.search(queries[1], 20).unwrap().hits.len(),
+            alone[1].len()
+        );
+        searcher.inner.words.lock().unwrap().push(taken);
+        assert_eq!(searcher.inner.words.lock().unwrap().len(), 2);
+
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let (searcher, alone) = (&searcher, &alone);
+                scope.spawn(move || {
+                    for round in 0..20 {
+                        let i = (t + round) % queries.len();
+                        let r = searcher.search(queries[i], 20).unwrap();
+                        let hits: Vec<_> = r
+                            .hits
+                            .iter()
+                            .map(|h| (h.doc.clone(), h.paragraph, h.score))
+                            .collect();
+                        assert_eq!(hits, alone[i], "{}", queries[i]);
+                    }
+                });
+            }
+        });
+        let idle = searcher.inner.words.lock().unwrap().len();
+        assert!(
+            (2..=4).contains(&idle),
+            "{idle} analyzers for at most 4 at once"
+        );
     }
 
     #[test]
