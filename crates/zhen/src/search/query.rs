@@ -378,49 +378,49 @@ struct Built {
 }
 
 fn boolean(clauses: Vec<(Occur, Built)>) -> Built {
-    if clauses.iter().all(|(_, built)| built.node.is_blank()) {
-        return Built {
-            query: Box::new(BooleanQuery::new(
-                clauses.into_iter().map(|(o, b)| (o, b.query)).collect(),
-            )),
-            node: QueryNode::blank(),
-        };
-    }
-    let mut children = Vec::with_capacity(clauses.len());
+    // Built without an explanation, every clause's node is blank, and so is this one.
+    let described = clauses.iter().any(|(_, built)| !built.node.is_blank());
+    let mut children = Vec::new();
     let mut queries = Vec::with_capacity(clauses.len());
     for (occur, built) in clauses {
-        let mut node = built.node;
-        let prefix = match occur {
-            Occur::Must => "must",
-            Occur::Should => "should",
-            Occur::MustNot => "must not",
-        };
-        node.label = format!("{prefix}: {}", node.label);
-        children.push(node);
+        if described {
+            let mut node = built.node;
+            let prefix = match occur {
+                Occur::Must => "must",
+                Occur::Should => "should",
+                Occur::MustNot => "must not",
+            };
+            node.label = format!("{prefix}: {}", node.label);
+            children.push(node);
+        }
         queries.push((occur, built.query));
     }
-    Built {
-        query: Box::new(BooleanQuery::new(queries)),
-        node: QueryNode {
+    let node = if described {
+        QueryNode {
             label: "bool".to_owned(),
             children,
-        },
+        }
+    } else {
+        QueryNode::blank()
+    };
+    Built {
+        query: Box::new(BooleanQuery::new(queries)),
+        node,
     }
 }
 
 fn boost(built: Built, factor: f32) -> Built {
-    if built.node.is_blank() {
-        return Built {
-            query: Box::new(BoostQuery::new(built.query, factor)),
-            node: built.node,
-        };
-    }
-    Built {
-        query: Box::new(BoostQuery::new(built.query, factor)),
-        node: QueryNode {
+    let node = if built.node.is_blank() {
+        built.node
+    } else {
+        QueryNode {
             label: format!("boost ×{factor}"),
             children: vec![built.node],
-        },
+        }
+    };
+    Built {
+        query: Box::new(BoostQuery::new(built.query, factor)),
+        node,
     }
 }
 
@@ -932,34 +932,29 @@ pub(crate) fn compile(
     let (tiers, count, tree) = match (single_word, patterns.first().map(|p| &p.tokens[0])) {
         (true, Some(token)) => {
             let (tiers, count) = c.single_word(token);
-            if !c.target.explain {
-                let queries = tiers.into_iter().map(|tier| tier.query).collect();
-                return Ok(Compiled {
-                    tiers: queries,
-                    count: Some(count.query),
-                    patterns,
-                    explanation: Explanation {
-                        clauses: analysis,
-                        tree: QueryNode::blank(),
-                    },
-                });
-            }
-            let mut children: Vec<QueryNode> = Vec::with_capacity(tiers.len() + 1);
+            let explain = c.target.explain;
+            let mut children: Vec<QueryNode> = Vec::new();
             let mut queries = Vec::with_capacity(tiers.len());
             for (i, tier) in tiers.into_iter().enumerate() {
-                let mut node = tier.node;
-                node.label = format!("tier {}: {}", i + 1, node.label);
-                children.push(node);
+                if explain {
+                    let mut node = tier.node;
+                    node.label = format!("tier {}: {}", i + 1, node.label);
+                    children.push(node);
+                }
                 queries.push(tier.query);
             }
-            let mut count_node = count.node;
-            count_node.label = format!("count: {}", count_node.label);
-            children.push(count_node);
-            let tree = QueryNode {
-                label: "tiers (best first; a tier runs while the ones before it give fewer \
-                        hits than asked for, and adds the hits they lack)"
-                    .to_owned(),
-                children,
+            let tree = if explain {
+                let mut count_node = count.node;
+                count_node.label = format!("count: {}", count_node.label);
+                children.push(count_node);
+                QueryNode {
+                    label: "tiers (best first; a tier runs while the ones before it give \
+                            fewer hits than asked for, and adds the hits they lack)"
+                        .to_owned(),
+                    children,
+                }
+            } else {
+                QueryNode::blank()
             };
             (queries, Some(count.query), tree)
         }
