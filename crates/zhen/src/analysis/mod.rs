@@ -256,20 +256,21 @@ pub(crate) fn is_plain_punctuation(c: char) -> bool {
 }
 
 /// [`for_each_gram_term`] reading the text as it is and folding only the terms: a hit's
-/// text is read once, without a folded copy and offset maps. That is exact when folding moves no boundary or position of the n-gram analyzer's
-/// terms: for text of ASCII, Han characters of the main block (whose traditional forms fold
-/// to simplified ones of the same length and class), the ideographic space and common
-/// punctuation (see [`is_plain_punctuation`]), unless a full-width separator stands between
-/// two digits (folded, `3．5` is the one number `3.5`). On other text it stops and returns
-/// `false`: what it visited so far is to be discarded.
+/// text is read once, without a folded copy and offset maps. That is exact when folding
+/// moves no boundary or position of the n-gram analyzer's terms: for text of ASCII, Han
+/// characters of the main block (whose traditional forms fold to simplified ones of the
+/// same length and class), the ideographic space and common punctuation (see
+/// [`is_plain_punctuation`]), unless a full-width separator stands between two digits
+/// (folded, `3．5` is the one number `3.5`). On other text it stops and returns `false`:
+/// what it visited so far is to be discarded.
 ///
 /// `visit(position, start, end, term)` gets the terms; `wanted(c)` says whether a term
 /// starting with the folded character `c` can matter, sparing the rest (words and numbers
-/// are stemmed, as there, only if wanted). The n-gram
-/// analyzer's rules, which tests hold this to: a Han run goes on across white space with
-/// Han on both sides; each of its characters is a term at the next position and its bigram
-/// with the run's next character a term at the same position; a run starts two positions
-/// on, as does a word or number after Han; punctuation makes no term.
+/// are stemmed, as there, only if wanted). The n-gram analyzer's rules, which tests hold
+/// this to: a Han run goes on across white space with Han on both sides; each of its
+/// characters is a term at the next position and its bigram with the run's next character
+/// a term at the same position; a run starts two positions on, as does a word or number
+/// after Han; punctuation makes no term.
 pub(crate) fn for_each_term_unfolded(
     text: &str,
     stemmer: &mut TextAnalyzer,
