@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
-use tantivy::indexer::IndexWriter;
+use tantivy::indexer::{IndexWriter, LogMergePolicy};
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{IndexReader, IndexSettings, ReloadPolicy};
 
@@ -53,6 +53,26 @@ const USER_DICT: &str = "user.dict";
 const GEN_PREFIX: &str = "gen-";
 const TMP_PREFIX: &str = ".tmp-";
 const WRITER_HEAP_BYTES: usize = 400 * 1024 * 1024;
+
+/// A build's segments of at most this many paragraphs are merged into one when it commits.
+///
+/// Each indexing thread writes its own segment, and every search pays a per-segment cost
+/// (term lookups, scorers, collectors): on the shipped document, one segment instead of two
+/// takes the warm p50 from 35.5 to 27.9 µs, for a merge of a few milliseconds. The merge
+/// costs about 30 ms per megabyte of index, so larger segments stay apart: on prc-laws
+/// (two of 76,000) a merge would add 3 s to a 9 s build for 7% off the p50.
+const MERGED_SEGMENT_MAX_DOCS: u32 = 10_000;
+
+/// The build's merge policy: any two or more segments of at most
+/// [`MERGED_SEGMENT_MAX_DOCS`] paragraphs become one.
+fn build_merge_policy() -> LogMergePolicy {
+    let mut policy = LogMergePolicy::default();
+    policy.set_min_num_segments(2);
+    policy.set_max_docs_before_merge(MERGED_SEGMENT_MAX_DOCS as usize);
+    // Below this size every segment counts as the same level, so they all merge together.
+    policy.set_min_layer_size(MERGED_SEGMENT_MAX_DOCS);
+    policy
+}
 
 /// What zhen records about an index besides the tantivy files.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -247,6 +267,7 @@ impl IndexBuilder {
         let writer = index
             .writer_with_num_threads(threads, WRITER_HEAP_BYTES * threads)
             .map_err(engine_err)?;
+        writer.set_merge_policy(Box::new(build_merge_policy()));
         Ok(IndexBuilder {
             dir,
             tmp,
@@ -783,5 +804,63 @@ fn remove_old_generations(dir: &Path, live: &str) {
             // Readers that still have the old generation open keep their memory maps.
             let _ = fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::index::{SegmentId, SegmentMeta};
+    use tantivy::indexer::MergePolicy;
+
+    use super::*;
+
+    #[test]
+    fn a_build_merges_its_small_segments_and_leaves_large_ones_apart() {
+        let index = tantivy::Index::create_in_ram(tantivy::schema::Schema::builder().build());
+        let segments = |docs: &[u32]| -> Vec<SegmentMeta> {
+            docs.iter()
+                .map(|&n| index.new_segment_meta(SegmentId::generate_random(), n))
+                .collect()
+        };
+        let policy = build_merge_policy();
+        let merged = policy.compute_merge_candidates(&segments(&[24, 24]));
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].0.len(), 2);
+        let merged = policy.compute_merge_candidates(&segments(&[9_000, 10_000, 3]));
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].0.len(), 3);
+        // prc-laws' two segments of 76,000 paragraphs stay apart, and so does a small
+        // segment alone beside them.
+        assert!(policy
+            .compute_merge_candidates(&segments(&[76_000, 76_000]))
+            .is_empty());
+        assert!(policy
+            .compute_merge_candidates(&segments(&[76_000, 76_000, 40]))
+            .is_empty());
+        assert!(policy
+            .compute_merge_candidates(&segments(&[10_001, 10_001]))
+            .is_empty());
+    }
+
+    #[test]
+    fn the_shipped_document_is_indexed_as_one_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
+        let mut builder = IndexBuilder::create(dir.path()).unwrap();
+        builder.add_text("pledges", text).unwrap();
+        builder.commit().unwrap();
+        let index = Index::open(dir.path()).unwrap();
+        assert_eq!(index.tantivy.searchable_segment_ids().unwrap().len(), 1);
+        // The merge finished before the seal: it lists exactly the generation's files.
+        let seal: std::collections::BTreeMap<String, serde_json::Value> =
+            serde_json::from_slice(&fs::read(index.generation.join("SEAL")).unwrap()).unwrap();
+        let mut files: Vec<String> = fs::read_dir(&index.generation)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name != "SEAL" && !name.ends_with(".lock"))
+            .collect();
+        files.sort();
+        assert_eq!(seal.keys().cloned().collect::<Vec<_>>(), files);
+        assert!(index.searcher().search("人口贩运", 10).unwrap().total_hits > 0);
     }
 }
