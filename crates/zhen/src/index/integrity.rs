@@ -57,7 +57,7 @@ fn stamp(path: &Path, name: &str) -> std::io::Result<Stamp> {
 }
 
 /// tantivy's lock files are empty and change on every open; they hold no index data.
-fn is_sealed_name(name: &str) -> bool {
+pub(crate) fn is_sealed_name(name: &str) -> bool {
     name != SEAL && !name.ends_with(".lock")
 }
 

@@ -857,7 +857,7 @@ mod tests {
         let mut files: Vec<String> = fs::read_dir(&index.generation)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|name| name != "SEAL" && !name.ends_with(".lock"))
+            .filter(|name| integrity::is_sealed_name(name))
             .collect();
         files.sort();
         assert_eq!(seal.keys().cloned().collect::<Vec<_>>(), files);

@@ -47,7 +47,10 @@ impl Metadata {
 
     /// Whether there are no fields; answered without parsing when nothing is stored.
     pub fn is_empty(&self) -> bool {
-        self.json.is_none() || self.as_map().is_empty()
+        match (&self.json, self.parsed.get()) {
+            (None, None) => true,
+            _ => self.as_map().is_empty(),
+        }
     }
 }
 
@@ -100,7 +103,11 @@ mod tests {
         assert_eq!(metadata["title"], "北京市种子条例");
         assert_eq!(serde_json::to_string(&metadata).unwrap(), json);
         let map: Map<String, Value> = serde_json::from_str(json).unwrap();
-        assert_eq!(Metadata::from(map), metadata);
+        let from_map = Metadata::from(map);
+        assert!(!from_map.is_empty());
+        assert_eq!(serde_json::to_string(&from_map).unwrap(), json);
+        assert_eq!(from_map, metadata);
+        assert!(Metadata::from(Map::new()).is_empty());
     }
 
     #[test]
