@@ -16,6 +16,7 @@
 mod feed;
 mod integrity;
 mod lock;
+mod record;
 mod schema;
 mod skip;
 mod update;
@@ -37,14 +38,15 @@ use crate::error::{Error, Result};
 use crate::source::{self, SourceEncoding};
 
 pub use lock::{lock_holder, wait_for_builder};
-pub(crate) use schema::{Fields, StoredDoc};
+pub(crate) use record::{decode as decode_record, Record};
+pub(crate) use schema::{Fields, StoredRecord};
 pub use update::{IndexUpdater, UpdateReport};
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
 /// the analyzer changes what is indexed: an index of another format must be rebuilt.
 // 8: folding follows zhconv chains to their end and joins half-width sound marks; generations
-// carry a SEAL.
-pub const INDEX_FORMAT: u32 = 9;
+// carry a SEAL. 10: a paragraph's stored values are one record (`index::record`).
+pub const INDEX_FORMAT: u32 = 10;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";

@@ -7,8 +7,8 @@ use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::IndexWriter;
 use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{Searcher, TantivyDocument, Term};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{Searcher, Term};
 
 use super::{feed, integrity, lock, skip, source_files, Fields, Index, IndexMeta, SourceInfo};
 use crate::analysis;
@@ -241,10 +241,12 @@ impl IndexUpdater {
         let Some((_, address)) = top.first() else {
             return Ok(None);
         };
-        let doc: TantivyDocument = self.searcher.doc(*address)?;
-        Ok(doc
-            .get_first(self.index.fields.hash)
-            .and_then(|v| v.as_u64()))
+        let stored: super::StoredRecord = self.searcher.doc(*address)?;
+        let record = super::decode_record(&stored.0).map_err(|e| Error::IndexCorrupt {
+            path: self.index.dir.clone(),
+            reason: format!("the stored record of document {doc_id} cannot be read: {e}"),
+        })?;
+        Ok(Some(record.doc_hash))
     }
 
     fn write(&mut self, fields: Fields, paragraphs: &[Paragraph], hash: u64) -> Result<()> {

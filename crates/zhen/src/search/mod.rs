@@ -4,8 +4,9 @@ mod guard;
 mod highlight;
 mod metadata;
 pub mod query;
+mod stored;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
@@ -201,6 +202,7 @@ struct Live {
     generation: PathBuf,
     reader: IndexReader,
     fields: Fields,
+    stores: stored::Stores,
 }
 
 impl std::fmt::Debug for Searcher {
@@ -229,6 +231,7 @@ impl Index {
                     generation: self.generation.clone(),
                     reader: self.reader.clone(),
                     fields: self.fields,
+                    stores: stored::Stores::default(),
                 }),
                 words: Mutex::new(vec![analysis::analyzer_with_dict(&self.dict)]),
                 dict: self.dict.clone(),
@@ -289,6 +292,7 @@ impl Searcher {
                     generation: index.generation.clone(),
                     reader: index.reader.clone(),
                     fields: index.fields,
+                    stores: stored::Stores::default(),
                 };
                 return Ok(true);
             }
@@ -433,12 +437,17 @@ impl Searcher {
         let searched = Instant::now();
         let mut hits = Vec::with_capacity(top.len());
         for (rank, (score, address)) in top.into_iter().enumerate() {
-            let doc: crate::index::StoredDoc = searcher.doc(address)?;
-            let (paragraph, metadata) = fields.paragraph_of(doc);
+            let crate::index::Record {
+                paragraph,
+                metadata,
+                ..
+            } = live
+                .stores
+                .record(&searcher, fields, &self.inner.dir, address)?;
             let highlights = highlighter.highlights(&paragraph.text);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             let parallel = if options.parallel {
-                Some(parallel_of(&searcher, fields, &paragraph)?)
+                Some(parallel_of(&searcher, &live, &self.inner.dir, &paragraph)?)
             } else {
                 None
             };
@@ -511,9 +520,11 @@ fn top_of_tiers(
 /// with the same paragraph number, else the only one.
 fn parallel_of(
     searcher: &tantivy::Searcher,
-    fields: &Fields,
+    live: &Live,
+    dir: &Path,
     p: &Paragraph,
 ) -> Result<Option<Parallel>> {
+    let fields = &live.fields;
     let query = BooleanQuery::new(vec![
         (
             Occur::Must,
@@ -539,8 +550,11 @@ fn parallel_of(
     )?;
     let mut others = Vec::with_capacity(candidates.len());
     for (_, address) in candidates {
-        let doc: crate::index::StoredDoc = searcher.doc(address)?;
-        others.push(fields.paragraph_of(doc).0);
+        others.push(
+            live.stores
+                .record(searcher, fields, dir, address)?
+                .paragraph,
+        );
     }
     let chosen = match p.number {
         Some(n) => others.into_iter().find(|o| o.number == Some(n)),
