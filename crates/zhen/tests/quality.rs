@@ -224,6 +224,25 @@ fn explain_shows_tokens_per_field_and_the_tree() {
 }
 
 #[test]
+fn exclusions_keep_one_word_tiers_only_for_excluded_terms() {
+    let f = shipped();
+    let tree = |q: &str| f.searcher.explain(q).unwrap().tree.render();
+    for q in ["人权 -国际", "权 -人权", "人权 -国际 -美国"] {
+        let t = tree(q);
+        assert!(t.starts_with("tiers"), "{q}: {t}");
+        assert!(
+            t.contains("must not: term body_grams:国际") || q == "权 -人权",
+            "{q}: {t}"
+        );
+    }
+    // An excluded phrase, or a compound's three tiers, run as one query.
+    for q in ["人权 -国际人权", "宗教自由 -国会"] {
+        let t = tree(q);
+        assert!(t.starts_with("bool"), "{q}: {t}");
+    }
+}
+
+#[test]
 fn a_phrase_of_bigrams_that_do_not_overlap_still_needs_one_unbroken_run() {
     let f = numbered(&[
         "最高人民法院的判决。",

@@ -119,6 +119,49 @@ fn exclusion_drops_paragraph_29() {
     assert!(got.contains(&17) && got.contains(&18), "{got:?}");
 }
 
+/// A word with an excluded word ranks exactly as the word alone with the paragraphs that
+/// contain the excluded word taken out, however many of the best hits those were: the
+/// exclusion filters hits as they are ranked, under tantivy's pruning, and the count
+/// leaves them out too.
+#[test]
+fn an_excluded_word_takes_its_paragraphs_out_of_the_words_ranking() {
+    let f = fixture();
+    let id = |h: &zhen::Hit| (h.paragraph, h.line);
+    for (word, excluded, limit) in [
+        ("人权", "国际", 5),
+        ("人权", "美国", 3),
+        ("自由", "国际", 4),
+        ("权", "人权", 4),
+        ("美国", "人权", 10),
+    ] {
+        let alone = f.searcher.search(word, 1_000).unwrap();
+        assert_eq!(alone.hits.len(), alone.total_hits);
+        let kept: Vec<_> = alone
+            .hits
+            .iter()
+            .filter(|h| !h.text.contains(excluded))
+            .map(id)
+            .collect();
+        let taken_out = alone.hits.len() - kept.len();
+        // The excluded paragraphs stand among the best hits, so the pruning meets them.
+        assert!(
+            alone.hits[..limit]
+                .iter()
+                .any(|h| h.text.contains(excluded)),
+            "{word} -{excluded}: none of the best {limit} hits is excluded"
+        );
+        let query = format!("{word} -{excluded}");
+        let r = f.searcher.search(&query, limit).unwrap();
+        let got: Vec<_> = r.hits.iter().map(id).collect();
+        assert_eq!(got, kept[..limit.min(kept.len())], "{query}");
+        assert_eq!(r.total_hits, kept.len(), "{query} ({taken_out} taken out)");
+        assert!(
+            r.hits.windows(2).all(|w| w[0].score >= w[1].score),
+            "{query}"
+        );
+    }
+}
+
 #[test]
 fn or_widens_and_and_is_the_default() {
     let f = fixture();

@@ -5,6 +5,7 @@ mod highlight;
 mod metadata;
 pub mod query;
 mod stored;
+mod top;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -426,7 +427,12 @@ impl Searcher {
         let (top, total_hits) = match &compiled.count {
             // Counted apart, the top hits are found with pruning.
             Some(count) => (
-                top_of_tiers(&searcher, &compiled.tiers, limit)?,
+                top_of_tiers(
+                    &searcher,
+                    &compiled.tiers,
+                    compiled.exclude.as_deref(),
+                    limit,
+                )?,
                 count.count(&searcher)?,
             ),
             None => {
@@ -491,8 +497,16 @@ impl Searcher {
 fn top_of_tiers(
     searcher: &tantivy::Searcher,
     tiers: &[Box<dyn Query>],
+    exclude: Option<&dyn Query>,
     limit: usize,
 ) -> Result<Vec<(f32, tantivy::DocAddress)>> {
+    let exclude = exclude
+        .map(|q| {
+            q.weight(tantivy::query::EnableScoring::disabled_from_searcher(
+                searcher,
+            ))
+        })
+        .transpose()?;
     let mut top: Vec<(f32, tantivy::DocAddress)> = Vec::with_capacity(limit);
     for tier in tiers {
         if top.len() >= limit {
@@ -500,7 +514,16 @@ fn top_of_tiers(
         }
         let seen: std::collections::HashSet<tantivy::DocAddress> =
             top.iter().map(|(_, address)| *address).collect();
-        let mut hits = searcher.search(tier, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut hits = match &exclude {
+            Some(exclude) => searcher.search(
+                tier,
+                &top::TopExcluding {
+                    limit,
+                    exclude: exclude.as_ref(),
+                },
+            )?,
+            None => searcher.search(tier, &TopDocs::with_limit(limit).order_by_score())?,
+        };
         hits.retain(|(_, address)| !seen.contains(address));
         hits.truncate(limit - top.len());
         if let (Some(&(floor, _)), Some(&(best, _))) = (top.last(), hits.first()) {

@@ -298,6 +298,8 @@ pub(crate) struct Compiled {
     /// With several tiers, or one that tantivy can prune: a query matching exactly the
     /// union of the tiers, counted apart. `None`: the single tier is counted as it runs.
     pub count: Option<Box<dyn Query>>,
+    /// With tiers: paragraphs to leave out of every tier's hits (the count already does).
+    pub exclude: Option<Box<dyn Query>>,
     pub patterns: Vec<Pattern>,
     pub explanation: Explanation,
 }
@@ -906,6 +908,8 @@ pub(crate) fn compile(
             ));
         }
     }
+    let mut exclusions: Vec<Built> = Vec::new();
+    let mut exclusions_are_terms = true;
     for clause in &parsed.excluded {
         let a = c.analyse(clause.text());
         if c.target.explain {
@@ -920,18 +924,42 @@ pub(crate) fn compile(
             if seq.len() > 1 {
                 // A phrase (see `guard`); a term keeps tantivy's faster exclusion of terms.
                 built.query = Box::new(super::guard::ForwardOnly(built.query));
+                exclusions_are_terms = false;
             }
-            clauses.push((Occur::MustNot, built));
+            exclusions.push(built);
         }
     }
-    // With exclusions a tier could no longer be pruned, and the count would walk the
-    // matches a second time: the single query is faster (合同 -劳动 on prc-laws).
-    let single_word = parsed.excluded.is_empty()
-        && matches!(parsed.groups.as_slice(), [group] if group.len() == 1)
-        && matches!(patterns.as_slice(), [p] if !p.phrase && p.tokens.len() == 1);
-    let (tiers, count, tree) = match (single_word, patterns.first().map(|p| &p.tokens[0])) {
+    // With exclusions, tiers pay off only where checking a hit is cheap and there are few
+    // tiers: each tier's pass and the count then walk the matches apart. Excluded phrases
+    // (position checks for every candidate, most of them excluded in `法院 -人民法院`) and
+    // compounds (three tiers, each a full pass when hits are few: `人口贩运 -国会`) were
+    // slower than the single query on prc-laws; excluded terms with a word were faster
+    // (`合同 -劳动`: search 190 → 125 µs).
+    let single_word = matches!(parsed.groups.as_slice(), [group] if group.len() == 1)
+        && matches!(patterns.as_slice(), [p] if !p.phrase && p.tokens.len() == 1
+            && (exclusions.is_empty() || (exclusions_are_terms && p.tokens[0].parts.is_empty())));
+    let (tiers, count, exclude, tree) = match (single_word, patterns.first().map(|p| &p.tokens[0]))
+    {
         (true, Some(token)) => {
             let (tiers, count) = c.single_word(token);
+            // Exclusions filter each tier's hits as they are ranked (see `search::top`),
+            // so the tiers keep their pruning; the count leaves them out itself.
+            let (count, exclude) = if exclusions.is_empty() {
+                (count, None)
+            } else {
+                let exclude = match exclusions.as_slice() {
+                    [one] => one.query.box_clone(),
+                    several => Box::new(BooleanQuery::new(
+                        several
+                            .iter()
+                            .map(|e| (Occur::Should, e.query.box_clone()))
+                            .collect(),
+                    )) as Box<dyn Query>,
+                };
+                let mut clauses = vec![(Occur::Must, count)];
+                clauses.extend(exclusions.into_iter().map(|e| (Occur::MustNot, e)));
+                (boolean(clauses), Some(exclude))
+            };
             let explain = c.target.explain;
             let mut children: Vec<QueryNode> = Vec::new();
             let mut queries = Vec::with_capacity(tiers.len());
@@ -956,16 +984,18 @@ pub(crate) fn compile(
             } else {
                 QueryNode::blank()
             };
-            (queries, Some(count.query), tree)
+            (queries, Some(count.query), exclude, tree)
         }
         _ => {
+            clauses.extend(exclusions.into_iter().map(|e| (Occur::MustNot, e)));
             let built = boolean(clauses);
-            (vec![built.query], None, built.node)
+            (vec![built.query], None, None, built.node)
         }
     };
     Ok(Compiled {
         tiers,
         count,
+        exclude,
         patterns,
         explanation: Explanation {
             clauses: analysis,
