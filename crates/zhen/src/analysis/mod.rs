@@ -291,7 +291,8 @@ pub(crate) fn for_each_term_unfolded(
             && bytes[start - 1].is_ascii_digit()
             && bytes.get(end).is_some_and(u8::is_ascii_digit)
     };
-    let mut buf = [0u8; 8];
+    let mut buf = [0u8; 4];
+    let mut bigram = String::with_capacity(8);
     // Where the word or number last read ends: its characters are skipped.
     let mut skip_to = 0;
     for (i, c) in text.char_indices() {
@@ -304,10 +305,10 @@ pub(crate) fn for_each_term_unfolded(
             let (position, previous) =
                 run.get_or_insert_with(|| (last.map_or(0, |(p, _)| p + 2), None));
             if let Some((p, p_start)) = previous.take() {
-                let len = p.encode_utf8(&mut buf).len();
-                let len2 = len + c.encode_utf8(&mut buf[len..]).len();
-                let bigram = std::str::from_utf8(&buf[..len2]).expect("two chars");
-                visit(*position - 1, p_start, end, bigram);
+                bigram.clear();
+                bigram.push(p);
+                bigram.push(c);
+                visit(*position - 1, p_start, end, &bigram);
             }
             if wanted(c) {
                 visit(*position, i, end, c.encode_utf8(&mut buf));
