@@ -7,7 +7,7 @@ pub mod query;
 mod stored;
 mod top;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
@@ -232,7 +232,7 @@ impl Index {
                     generation: self.generation.clone(),
                     reader: self.reader.clone(),
                     fields: self.fields,
-                    stores: stored::Stores::default(),
+                    stores: stored::Stores::new(self.fields.record, self.dir.clone()),
                 }),
                 words: Mutex::new(vec![analysis::analyzer_with_dict(&self.dict)]),
                 dict: self.dict.clone(),
@@ -293,7 +293,7 @@ impl Searcher {
                     generation: index.generation.clone(),
                     reader: index.reader.clone(),
                     fields: index.fields,
-                    stores: stored::Stores::default(),
+                    stores: stored::Stores::new(index.fields.record, index.dir.clone()),
                 };
                 return Ok(true);
             }
@@ -447,13 +447,11 @@ impl Searcher {
                 paragraph,
                 metadata,
                 ..
-            } = live
-                .stores
-                .record(&searcher, fields, &self.inner.dir, address)?;
+            } = live.stores.record(&searcher, address)?;
             let highlights = highlighter.highlights(&paragraph.text);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             let parallel = if options.parallel {
-                Some(parallel_of(&searcher, &live, &self.inner.dir, &paragraph)?)
+                Some(parallel_of(&searcher, &live, &paragraph)?)
             } else {
                 None
             };
@@ -544,7 +542,6 @@ fn top_of_tiers(
 fn parallel_of(
     searcher: &tantivy::Searcher,
     live: &Live,
-    dir: &Path,
     p: &Paragraph,
 ) -> Result<Option<Parallel>> {
     let fields = &live.fields;
@@ -573,11 +570,7 @@ fn parallel_of(
     )?;
     let mut others = Vec::with_capacity(candidates.len());
     for (_, address) in candidates {
-        others.push(
-            live.stores
-                .record(searcher, fields, dir, address)?
-                .paragraph,
-        );
+        others.push(live.stores.record(searcher, address)?.paragraph);
     }
     let chosen = match p.number {
         Some(n) => others.into_iter().find(|o| o.number == Some(n)),

@@ -935,9 +935,12 @@ pub(crate) fn compile(
     // compounds (three tiers, each a full pass when hits are few: `人口贩运 -国会`) were
     // slower than the single query on prc-laws; excluded terms with a word were faster
     // (`合同 -劳动`: search 190 → 125 µs).
+    let exclusions_fit_tiers = |p: &Pattern| {
+        exclusions.is_empty() || (exclusions_are_terms && p.tokens[0].parts.is_empty())
+    };
     let single_word = matches!(parsed.groups.as_slice(), [group] if group.len() == 1)
-        && matches!(patterns.as_slice(), [p] if !p.phrase && p.tokens.len() == 1
-            && (exclusions.is_empty() || (exclusions_are_terms && p.tokens[0].parts.is_empty())));
+        && matches!(patterns.as_slice(),
+            [p] if !p.phrase && p.tokens.len() == 1 && exclusions_fit_tiers(p));
     let (tiers, count, exclude, tree) = match (single_word, patterns.first().map(|p| &p.tokens[0]))
     {
         (true, Some(token)) => {

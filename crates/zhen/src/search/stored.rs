@@ -8,14 +8,15 @@
 //! module checks and strips. A document that is not framed as expected (another tantivy
 //! version's layout) is read through `Searcher::doc` instead: slower, never wrong.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use tantivy::schema::Field;
 use tantivy::store::StoreReader;
 use tantivy::{DocAddress, Searcher};
 
 use crate::error::{Error, Result};
-use crate::index::{decode_record, Fields, Record, StoredRecord};
+use crate::index::{decode_record, Record, StoredRecord};
 
 /// Decompressed blocks kept per segment, as tantivy's own default.
 const CACHE_BLOCKS: usize = 100;
@@ -25,8 +26,12 @@ const BYTES_CODE: u8 = 4;
 
 /// The document stores of one searcher generation's segments, opened once and shared by
 /// searches (each keeps its cache of decompressed blocks).
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Stores {
+    /// The field of the records.
+    record: Field,
+    /// The index directory, named by errors.
+    dir: PathBuf,
     open: Arc<Mutex<Option<Opened>>>,
 }
 
@@ -36,6 +41,16 @@ struct Opened {
 }
 
 impl Stores {
+    /// The stores of the index at `dir`, whose records are in the field `record`; opened
+    /// when first read.
+    pub(crate) fn new(record: Field, dir: PathBuf) -> Stores {
+        Stores {
+            record,
+            dir,
+            open: Arc::default(),
+        }
+    }
+
     /// The stores of `searcher`'s segments, in segment order.
     fn readers(&self, searcher: &Searcher) -> Result<Arc<[StoreReader]>> {
         let generation = searcher.generation().generation_id();
@@ -58,21 +73,15 @@ impl Stores {
     }
 
     /// Reads the record of the hit at `address`. A record that cannot be decoded means a
-    /// damaged index at `dir` (the seal catches most damage when the index is opened; this
-    /// is the last line).
-    pub(crate) fn record(
-        &self,
-        searcher: &Searcher,
-        fields: &Fields,
-        dir: &Path,
-        address: DocAddress,
-    ) -> Result<Record> {
+    /// damaged index (the seal catches most damage when the index is opened; this is the
+    /// last line).
+    pub(crate) fn record(&self, searcher: &Searcher, address: DocAddress) -> Result<Record> {
         let readers = self.readers(searcher)?;
         let store = readers
             .get(address.segment_ord as usize)
             .ok_or_else(|| tantivy::TantivyError::InvalidArgument(format!("{address:?}")))?;
         let stored = store.get_document_bytes(address.doc_id)?;
-        let decoded = match unframe(&stored, fields.record.field_id()) {
+        let decoded = match unframe(&stored, self.record.field_id()) {
             Some(record) => decode_record(record),
             None => {
                 let stored: StoredRecord = searcher.doc(address)?;
@@ -80,7 +89,7 @@ impl Stores {
             }
         };
         decoded.map_err(|e| Error::IndexCorrupt {
-            path: dir.to_path_buf(),
+            path: self.dir.clone(),
             reason: format!(
                 "the stored paragraph {} of segment {} cannot be read: {e}",
                 address.doc_id, address.segment_ord
@@ -150,7 +159,7 @@ mod tests {
         let index = Index::open(dir.path()).unwrap();
         let searcher = index.reader.searcher();
         let fields = index.fields;
-        let stores = Stores::default();
+        let stores = Stores::new(fields.record, dir.path().to_path_buf());
         let mut seen = Vec::new();
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let store = segment.get_store_reader(0).unwrap();
@@ -161,9 +170,7 @@ mod tests {
                     .expect("tantivy's stored-document layout changed: update `unframe`");
                 let through_tantivy: StoredRecord = searcher.doc(address).unwrap();
                 assert_eq!(direct, &through_tantivy.0[..]);
-                let record = stores
-                    .record(&searcher, &fields, dir.path(), address)
-                    .unwrap();
+                let record = stores.record(&searcher, address).unwrap();
                 seen.push(record.paragraph.text);
             }
         }
