@@ -388,6 +388,7 @@ pub struct AnalyzedToken {
     pub position: usize,
 }
 
+#[cfg(test)]
 impl AnalyzedToken {
     pub(crate) fn new(text: &str, start: usize, end: usize, position: usize) -> AnalyzedToken {
         AnalyzedToken {

@@ -12,8 +12,8 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::query::{Pattern, Sequence};
-use crate::analysis::{AnalyzedToken, Folded};
+use super::query::Pattern;
+use crate::analysis::Folded;
 
 /// A highlighted byte range `[start, end)` of a text. Serialises as `[start, end]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -82,12 +82,13 @@ impl Serialize for Snippet {
 
 /// The byte ranges where every term of `seq` occurs at its relative position; `tokens`
 /// are in position order.
-fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> {
+fn occurrences<S: AsRef<str>>(tokens: &[Found<'_>], seq: &[(usize, S)]) -> Vec<(usize, usize)> {
     let Some((_, first_term)) = seq.first() else {
         return Vec::new();
     };
+    let first_term = first_term.as_ref();
     let mut out = Vec::new();
-    for t in tokens.iter().filter(|t| &t.text == first_term) {
+    for t in tokens.iter().filter(|t| t.term == first_term) {
         let mut range = (t.start, t.end);
         let all = seq.iter().all(|(offset, term)| {
             let position = t.position + offset;
@@ -95,7 +96,7 @@ fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> 
             tokens[from..]
                 .iter()
                 .take_while(|u| u.position == position)
-                .find(|u| &u.text == term)
+                .find(|u| u.term == term.as_ref())
                 .map(|u| range = (range.0.min(u.start), range.1.max(u.end)))
                 .is_some()
         });
@@ -104,6 +105,18 @@ fn occurrences(tokens: &[AnalyzedToken], seq: &Sequence) -> Vec<(usize, usize)> 
         }
     }
     out
+}
+
+/// A needed term found in a hit's text: the term is the query's own (borrowed from the
+/// patterns), so finding one allocates nothing.
+#[derive(Debug, Clone, Copy)]
+struct Found<'p> {
+    term: &'p str,
+    /// Byte range in the original text.
+    start: usize,
+    end: usize,
+    /// The n-gram analyzer's position.
+    position: usize,
 }
 
 /// Finds the highlights of one query in its hits' texts: the query's terms are gathered
@@ -119,7 +132,7 @@ pub(crate) struct Highlighter<'p> {
     first_chars: Vec<char>,
     stemmer: TextAnalyzer,
     folded: Folded,
-    tokens: Vec<AnalyzedToken>,
+    tokens: Vec<Found<'p>>,
 }
 
 impl<'p> Highlighter<'p> {
@@ -181,8 +194,16 @@ impl<'p> Highlighter<'p> {
         tokens.clear();
         crate::analysis::for_each_gram_term(folded, stemmer, text, |position, start, end, term| {
             let first = term.chars().next();
-            if first.is_some_and(|c| first_chars.contains(&c)) && needed.contains(term) {
-                tokens.push(AnalyzedToken::new(term, start, end, position));
+            if !first.is_some_and(|c| first_chars.contains(&c)) {
+                return;
+            }
+            if let Some(&term) = needed.get(term) {
+                tokens.push(Found {
+                    term,
+                    start,
+                    end,
+                    position,
+                });
             }
         });
     }
@@ -205,8 +226,13 @@ impl<'p> Highlighter<'p> {
             stemmer,
             |c| first_chars.contains(&c),
             |position, start, end, term| {
-                if needed.contains(term) {
-                    tokens.push(AnalyzedToken::new(term, start, end, position));
+                if let Some(&term) = needed.get(term) {
+                    tokens.push(Found {
+                        term,
+                        start,
+                        end,
+                        position,
+                    });
                 }
             },
         )
@@ -215,7 +241,7 @@ impl<'p> Highlighter<'p> {
 
 /// The byte ranges the patterns' most specific evidence covers (see
 /// [`Highlighter::highlights`]).
-fn highlight_ranges(tokens: &[AnalyzedToken], patterns: &[Pattern]) -> Vec<(usize, usize)> {
+fn highlight_ranges(tokens: &[Found<'_>], patterns: &[Pattern]) -> Vec<(usize, usize)> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for pattern in patterns {
         let found = occurrences(tokens, &pattern.sequence);
@@ -227,7 +253,10 @@ fn highlight_ranges(tokens: &[AnalyzedToken], patterns: &[Pattern]) -> Vec<(usiz
             continue;
         }
         for token in &pattern.tokens {
-            let found = occurrences(tokens, &token.sequence());
+            let found = match &token.grams {
+                Some(grams) => occurrences(tokens, grams),
+                None => occurrences(tokens, &[(0, token.term.as_str())]),
+            };
             if !found.is_empty() {
                 ranges.extend(found);
                 continue;

@@ -268,14 +268,6 @@ pub(crate) struct TokenPattern {
     pub parts: Vec<(String, Sequence)>,
 }
 
-impl TokenPattern {
-    pub(crate) fn sequence(&self) -> Sequence {
-        self.grams
-            .clone()
-            .unwrap_or_else(|| vec![(0, self.term.clone())])
-    }
-}
-
 /// The analyzers and fields a query is compiled against.
 pub(crate) struct Target<'a> {
     pub words: &'a mut TextAnalyzer,
