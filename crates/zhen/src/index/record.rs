@@ -363,6 +363,43 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_record_in_an_index_is_reported_as_damage_naming_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = crate::IndexBuilder::create(dir.path()).unwrap();
+        builder.add_text("good", "美国打击人口贩运。").unwrap();
+        // A paragraph whose record lost its last bytes, written past the builder's checks.
+        let fields = builder.fields;
+        let damaged = Paragraph::new("bad", 0, "损坏的记录");
+        let mut doc = tantivy::TantivyDocument::default();
+        doc.add_text(fields.doc, &damaged.doc);
+        doc.add_text(fields.lang, damaged.lang.code());
+        for field in [fields.body, fields.grams, fields.chars] {
+            doc.add_text(field, &damaged.text);
+        }
+        let mut bytes = Vec::new();
+        encode(&damaged, 0, &mut bytes);
+        bytes.truncate(bytes.len() - 3);
+        doc.add_bytes(fields.record, &bytes);
+        builder.writer.as_ref().unwrap().add_document(doc).unwrap();
+        builder.commit().unwrap();
+
+        let searcher = crate::Index::open(dir.path()).unwrap().searcher();
+        assert_eq!(searcher.search("人口贩运", 5).unwrap().total_hits, 1);
+        let err = searcher.search("损坏", 5).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            matches!(err, crate::Error::IndexCorrupt { .. }),
+            "{message}"
+        );
+        assert!(
+            message.contains(&dir.path().display().to_string()),
+            "{message}"
+        );
+        assert!(message.contains("cannot be read"), "{message}");
+        assert!(message.contains("zhen index --index"), "{message}");
+    }
+
+    #[test]
     fn varints_round_trip_and_over_long_ones_fail() {
         for n in [
             0,
