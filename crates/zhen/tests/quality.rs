@@ -224,6 +224,62 @@ fn explain_shows_tokens_per_field_and_the_tree() {
 }
 
 #[test]
+fn an_unquoted_clause_of_several_words_ranks_its_contiguous_matches_first() {
+    let f = shipped();
+    let id = |h: &zhen::Hit| (h.paragraph, h.line);
+    // `促进人权` shows why: scored as one query, two scattered matches outranked the
+    // contiguous one.
+    for q in [
+        "联合国人权",
+        "打击人口贩运",
+        "保护人权",
+        "美国支持",
+        "促进人权",
+    ] {
+        let e = f.searcher.explain(q).unwrap();
+        assert!(
+            e.clauses[0].words.len() > 1,
+            "{q}: {:?}",
+            e.clauses[0].words
+        );
+        let tree = e.tree.render();
+        assert!(
+            tree.starts_with("tiers") && tree.contains("tier 2: bool"),
+            "{q}: {tree}"
+        );
+
+        let r = f.searcher.search(q, 100).unwrap();
+        let contiguous: Vec<bool> = r.hits.iter().map(|h| h.text.contains(q)).collect();
+        assert!(
+            contiguous.contains(&true) && contiguous.contains(&false),
+            "{q}: {contiguous:?}"
+        );
+        assert!(
+            contiguous.windows(2).all(|w| w[0] >= w[1]),
+            "{q}: a scattered match outranks a contiguous one: {contiguous:?}"
+        );
+        assert!(r.hits.windows(2).all(|w| w[0].score >= w[1].score), "{q}");
+
+        // The same paragraphs, and count, as the single query that scores every match
+        // (an alternative defeats the tiers).
+        let single = f.searcher.search(&format!("{q} OR {q}"), 100).unwrap();
+        assert_eq!(r.total_hits, single.total_hits, "{q}");
+        let mut got: Vec<_> = r.hits.iter().map(id).collect();
+        let mut all: Vec<_> = single.hits.iter().map(id).collect();
+        got.sort();
+        all.sort();
+        assert_eq!(got, all, "{q}");
+
+        // A page no larger than the contiguous matches holds only contiguous ones, and
+        // still counts them all.
+        let n = contiguous.iter().filter(|c| **c).count();
+        let page = f.searcher.search(q, n).unwrap();
+        assert!(page.hits.iter().all(|h| h.text.contains(q)), "{q}");
+        assert_eq!(page.total_hits, r.total_hits, "{q}");
+    }
+}
+
+#[test]
 fn exclusions_keep_one_word_tiers_only_for_excluded_terms() {
     let f = shipped();
     let tree = |q: &str| f.searcher.explain(q).unwrap().tree.render();

@@ -826,6 +826,9 @@ pub(crate) fn compile(
         .collect();
     let all_optional = optional.iter().all(|o| *o);
     let mut plain_texts: Vec<&str> = Vec::new();
+    // For a query of one unquoted clause of several Han words: the clause as a phrase, the
+    // first of its tiers (see below).
+    let mut contiguous: Option<Built> = None;
 
     for (group, optional) in parsed.groups.iter().zip(optional) {
         let mut alternatives: Vec<(Occur, Built)> = Vec::new();
@@ -847,6 +850,13 @@ pub(crate) fn compile(
             let built = if is_phrase {
                 c.phrase_clause(&a)
             } else {
+                if parsed.groups.len() == 1
+                    && group.len() == 1
+                    && a.words.len() > 1
+                    && a.grams.is_some()
+                {
+                    contiguous = Some(c.phrase_clause(&a));
+                }
                 c.words_clause(&a, &tokens)
             };
             alternatives.push((Occur::Should, built));
@@ -971,15 +981,40 @@ pub(crate) fn compile(
                 count_node.label = format!("count: {}", count_node.label);
                 children.push(count_node);
                 QueryNode {
-                    label: "tiers (best first; a tier runs while the ones before it give \
-                            fewer hits than asked for, and adds the hits they lack)"
-                        .to_owned(),
+                    label: TIERS_LABEL.to_owned(),
                     children,
                 }
             } else {
                 QueryNode::blank()
             };
             (queries, Some(count.query), exclude, tree)
+        }
+        (false, _) if contiguous.is_some() && exclusions.is_empty() => {
+            // One unquoted clause of several words, as tiers: the clause contiguous (as the
+            // quoted phrase), then every word wherever it stands; the second, which scores
+            // every match with its phrase bonuses, runs only when the first gives fewer
+            // hits than asked for, and counts the hits without its bonuses. On prc-laws,
+            // `依法追究刑事责任` unquoted spent 3 ms checking the positions of its words'
+            // bigrams, and of the clause's, in 5,043 paragraphs, where the quoted phrase
+            // takes 0.9 ms; 3,885 of its 4,088 hits are contiguous.
+            let contiguous = contiguous.take().expect("checked");
+            let all = boolean(clauses);
+            let tree = if c.target.explain {
+                let mut first = contiguous.node;
+                first.label = format!("tier 1: {}", first.label);
+                let mut second = all.node.clone();
+                second.label = format!("tier 2: {}", second.label);
+                let mut count = all.node;
+                count.label = format!("count: {}", count.label);
+                QueryNode {
+                    label: TIERS_LABEL.to_owned(),
+                    children: vec![first, second, count],
+                }
+            } else {
+                QueryNode::blank()
+            };
+            let count = all.query.box_clone();
+            (vec![contiguous.query, all.query], Some(count), None, tree)
         }
         _ => {
             clauses.extend(exclusions.into_iter().map(|e| (Occur::MustNot, e)));
@@ -998,6 +1033,9 @@ pub(crate) fn compile(
         },
     })
 }
+
+const TIERS_LABEL: &str = "tiers (best first; a tier runs while the ones before it give fewer \
+     hits than asked for, and adds the hits they lack)";
 
 fn describe(clause: &Clause, role: &'static str, a: Option<&Analysed>) -> ClauseAnalysis {
     ClauseAnalysis {
