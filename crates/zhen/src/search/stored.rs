@@ -18,8 +18,9 @@ use tantivy::{DocAddress, Searcher};
 use crate::error::{Error, Result};
 use crate::index::{decode_record, Record, StoredRecord};
 
-/// Decompressed blocks kept per segment, as tantivy's own default.
-const CACHE_BLOCKS: usize = 100;
+/// How many bytes of decompressed document-store blocks a searcher keeps by default (see
+/// [`Index::searcher_with_store_cache`](crate::Index::searcher_with_store_cache)).
+pub(crate) const DEFAULT_CACHE_BYTES: usize = 64 * 1024 * 1024;
 
 /// tantivy's type code of a bytes value in a stored document.
 const BYTES_CODE: u8 = 4;
@@ -32,6 +33,8 @@ pub(crate) struct Stores {
     record: Field,
     /// The index directory, named by errors.
     dir: PathBuf,
+    /// The budget for cached decompressed blocks, shared out among the segments.
+    cache_bytes: usize,
     open: Arc<Mutex<Option<Opened>>>,
 }
 
@@ -41,14 +44,20 @@ struct Opened {
 }
 
 impl Stores {
-    /// The stores of the index at `dir`, whose records are in the field `record`; opened
-    /// when first read.
-    pub(crate) fn new(record: Field, dir: PathBuf) -> Stores {
+    /// The stores of the index at `dir`, whose records are in the field `record`, keeping
+    /// up to about `cache_bytes` of decompressed blocks; opened when first read.
+    pub(crate) fn new(record: Field, dir: PathBuf, cache_bytes: usize) -> Stores {
         Stores {
             record,
             dir,
+            cache_bytes,
             open: Arc::default(),
         }
+    }
+
+    /// Stores for a new generation of the index (after a rebuild), with the same budget.
+    pub(crate) fn with_index(&self, record: Field, dir: PathBuf) -> Stores {
+        Stores::new(record, dir, self.cache_bytes)
     }
 
     /// The stores of `searcher`'s segments, in segment order.
@@ -58,10 +67,15 @@ impl Stores {
         if let Some(opened) = open.as_ref().filter(|o| o.generation == generation) {
             return Ok(opened.readers.clone());
         }
-        let readers = searcher
-            .segment_readers()
+        let segments = searcher.segment_readers();
+        let blocks = cache_blocks(
+            self.cache_bytes,
+            segments.len(),
+            searcher.index().settings().docstore_blocksize,
+        );
+        let readers = segments
             .iter()
-            .map(|segment| segment.get_store_reader(CACHE_BLOCKS))
+            .map(|segment| segment.get_store_reader(blocks))
             .collect::<std::io::Result<Vec<_>>>()
             .map_err(tantivy::TantivyError::from)?;
         let readers: Arc<[StoreReader]> = readers.into();
@@ -96,6 +110,13 @@ impl Stores {
             ),
         })
     }
+}
+
+/// How many decompressed blocks each of `segments` may keep within `budget` bytes. A block
+/// holds a little more than `block_size` bytes (it closes with the document that fills
+/// it); the budget counts it at that size.
+fn cache_blocks(budget: usize, segments: usize, block_size: usize) -> usize {
+    budget / (segments.max(1) * block_size.max(1))
 }
 
 /// The record inside a stored document of tantivy 0.27's layout: the number of values
@@ -159,7 +180,7 @@ mod tests {
         let index = Index::open(dir.path()).unwrap();
         let searcher = index.reader.searcher();
         let fields = index.fields;
-        let stores = Stores::new(fields.record, dir.path().to_path_buf());
+        let stores = Stores::new(fields.record, dir.path().to_path_buf(), 0);
         let mut seen = Vec::new();
         for (ord, segment) in searcher.segment_readers().iter().enumerate() {
             let store = segment.get_store_reader(0).unwrap();
@@ -201,6 +222,19 @@ mod tests {
         assert_eq!(unframe(&longer, 7), None, "bytes beyond the value");
         assert_eq!(unframe(&[0x00; 12], 7), None, "an endless varint");
         assert_eq!(unframe(&[], 7), None);
+    }
+
+    #[test]
+    fn the_cache_budget_is_shared_out_among_segments() {
+        assert_eq!(cache_blocks(DEFAULT_CACHE_BYTES, 1, 32 * 1024), 2048);
+        assert_eq!(cache_blocks(DEFAULT_CACHE_BYTES, 2, 32 * 1024), 1024);
+        assert_eq!(cache_blocks(DEFAULT_CACHE_BYTES, 3, 32 * 1024), 682);
+        assert_eq!(cache_blocks(0, 2, 32 * 1024), 0, "no budget, no cache");
+        assert_eq!(
+            cache_blocks(100, 0, 0),
+            100,
+            "no segments or a zero size divides by one"
+        );
     }
 
     #[test]
