@@ -453,15 +453,20 @@ impl Searcher {
         let limit = options.limit.max(1);
         let (top, total_hits) = match &compiled.count {
             // Counted apart, the top hits are found with pruning.
-            Some(count) => (
-                top_of_tiers(
-                    &searcher,
-                    &compiled.tiers,
-                    compiled.exclude.as_deref(),
-                    limit,
-                )?,
-                count.count(&searcher)?,
-            ),
+            // Counted first: with no match at all, no tier needs to run (a query with no
+            // hits would otherwise pay for every tier).
+            Some(count) => match count.count(&searcher)? {
+                0 => (Vec::new(), 0),
+                total => (
+                    top_of_tiers(
+                        &searcher,
+                        &compiled.tiers,
+                        compiled.exclude.as_deref(),
+                        limit,
+                    )?,
+                    total,
+                ),
+            },
             None => {
                 let top_docs = TopDocs::with_limit(limit).order_by_score();
                 searcher.search(&compiled.tiers[0], &(top_docs, Count))?
