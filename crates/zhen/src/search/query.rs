@@ -624,7 +624,17 @@ impl Compiler<'_, '_> {
 
     /// An unquoted clause: every word required (as a word or a substring); the words in
     /// sequence, and the clause's exact characters, score extra.
-    fn words_clause(&mut self, a: &Analysed, tokens: &[TokenPattern]) -> Built {
+    ///
+    /// `contiguous_bonus`: whether the clause's characters in one run score extra. Not
+    /// when the clause is the second tier after its contiguous matches (see [`compile`]):
+    /// that tier only runs once the first has given all of them, so the bonus could only
+    /// go to paragraphs already taken, and checking it was one more phrase per match.
+    fn words_clause(
+        &mut self,
+        a: &Analysed,
+        tokens: &[TokenPattern],
+        contiguous_bonus: bool,
+    ) -> Built {
         let seq = word_sequence(&a.words);
         let all_optional = tokens.iter().all(|t| is_optional(&t.term));
         let mut clauses = Vec::new();
@@ -641,7 +651,7 @@ impl Compiler<'_, '_> {
                 Occur::Should,
                 boost(self.sequence(false, &seq, 0), PHRASE_BOOST),
             ));
-            if let Some(grams) = &a.grams {
+            if let Some(grams) = a.grams.as_ref().filter(|_| contiguous_bonus) {
                 clauses.push((
                     Occur::Should,
                     boost(self.sequence(true, grams, 0), GRAM_WEIGHT),
@@ -851,13 +861,14 @@ pub(crate) fn compile(
                 c.phrase_clause(&a)
             } else {
                 if parsed.groups.len() == 1
+                    && parsed.excluded.is_empty()
                     && group.len() == 1
                     && a.words.len() > 1
                     && a.grams.is_some()
                 {
                     contiguous = Some(c.phrase_clause(&a));
                 }
-                c.words_clause(&a, &tokens)
+                c.words_clause(&a, &tokens, contiguous.is_none())
             };
             alternatives.push((Occur::Should, built));
             if group.len() == 1 && !is_phrase {
@@ -989,7 +1000,7 @@ pub(crate) fn compile(
             };
             (queries, Some(count.query), exclude, tree)
         }
-        (false, _) if contiguous.is_some() && exclusions.is_empty() => {
+        (false, _) if contiguous.is_some() => {
             // One unquoted clause of several words, as tiers: the clause contiguous (as the
             // quoted phrase), then every word wherever it stands; the second, which scores
             // every match with its phrase bonuses, runs only when the first gives fewer
