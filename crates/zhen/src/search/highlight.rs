@@ -6,7 +6,6 @@
 //! (a third of the characters for Chinese), does not merge adjacent matches and cuts
 //! anywhere, where a reader of Chinese wants whole sentences.
 
-use std::collections::BTreeSet;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -336,21 +335,21 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
         };
     }
     let sentences = sentences(text);
+    // The highlights come sorted and apart (see `merge`): those touching a sentence are one
+    // run of them, found by bisection, and a handful at most, so counting the distinct
+    // words among them needs no set.
+    debug_assert!(highlights.windows(2).all(|w| w[0].end <= w[1].start));
     let matches_in = |(s, e): (usize, usize)| {
-        let mut hits = highlights
+        let from = highlights.partition_point(|h| h.end <= s);
+        let to = from + highlights[from..].partition_point(|h| h.start < e);
+        let hits = &highlights[from..to];
+        let word = |h: &Highlight| &text[h.start..h.end];
+        let distinct = hits
             .iter()
-            .filter(|h| h.start < e && h.end > s)
-            .peekable();
-        if hits.peek().is_none() {
-            // Most sentences of a long paragraph: nothing to collect.
-            return (0, 0);
-        }
-        let mut count = 0;
-        let distinct: BTreeSet<&str> = hits
-            .inspect(|_| count += 1)
-            .map(|h| &text[h.start..h.end])
-            .collect();
-        (distinct.len(), count)
+            .enumerate()
+            .filter(|(i, h)| !hits[..*i].iter().any(|g| word(g) == word(h)))
+            .count();
+        (distinct, hits.len())
     };
     // The best sentence: most distinct matched words, then most matches, then earliest.
     let best = (0..sentences.len())
