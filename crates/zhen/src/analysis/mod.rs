@@ -266,7 +266,9 @@ pub(crate) fn is_plain_punctuation(c: char) -> bool {
 ///
 /// `visit(position, start, end, term)` gets the terms; `wanted(c)` says whether a term
 /// starting with the folded character `c` can matter, sparing the rest (words and numbers
-/// are stemmed, as there, only if wanted). The n-gram analyzer's rules, which tests hold
+/// are stemmed, as there, only if wanted). `han_wanted` false promises that `wanted` accepts
+/// no Han character (a query in letters or digits): Han characters then only count
+/// positions, without being folded. The n-gram analyzer's rules, which tests hold
 /// this to: a Han run goes on across white space with Han on both sides; each of its
 /// characters is a term at the next position and its bigram with the run's next character
 /// a term at the same position; a run starts two positions on, as does a word or number
@@ -275,6 +277,7 @@ pub(crate) fn for_each_term_unfolded(
     text: &str,
     stemmer: &mut TextAnalyzer,
     wanted: impl Fn(char) -> bool,
+    han_wanted: bool,
     mut visit: impl FnMut(usize, usize, usize, &str),
 ) -> bool {
     // The position of the last term, and whether it was Han.
@@ -301,6 +304,15 @@ pub(crate) fn for_each_term_unfolded(
         }
         let end = i + c.len_utf8();
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
+            if !han_wanted {
+                // No term of this run is wanted, nor a bigram of it: its characters only
+                // move the position.
+                let (position, _) =
+                    run.get_or_insert_with(|| (last.map_or(0, |(p, _)| p + 2), None));
+                last = Some((*position, true));
+                *position += 1;
+                continue;
+            }
             let c = to_simplified(c);
             let (position, previous) =
                 run.get_or_insert_with(|| (last.map_or(0, |(p, _)| p + 2), None));
@@ -442,7 +454,7 @@ mod tests {
 
     /// `None` where the unfolded pass declines.
     fn han_terms_unfolded(text: &str) -> Option<Vec<(usize, usize, usize, String)>> {
-        han_terms_unfolded_starting(text, |_| true)
+        han_terms_unfolded_starting(text, |_| true, true)
     }
 
     /// The terms of the unfolded pass asked only for those starting with a `wanted`
@@ -450,11 +462,16 @@ mod tests {
     fn han_terms_unfolded_starting(
         text: &str,
         wanted: impl Fn(char) -> bool,
+        han_wanted: bool,
     ) -> Option<Vec<(usize, usize, usize, String)>> {
         let mut out = Vec::new();
-        for_each_term_unfolded(text, &mut word_stemmer(), wanted, |p, s, e, t| {
-            out.push((p, s, e, t.to_owned()))
-        })
+        for_each_term_unfolded(
+            text,
+            &mut word_stemmer(),
+            wanted,
+            han_wanted,
+            |p, s, e, t| out.push((p, s, e, t.to_owned())),
+        )
         .then_some(out)
     }
 
@@ -496,9 +513,17 @@ mod tests {
             }
             // Asked for some terms only (as highlighting asks), it gives exactly those.
             let wanted = |c: char| matches!(c, '权' | '劳' | 'a' | '2');
-            if let Some(some) = han_terms_unfolded_starting(&text, wanted) {
+            if let Some(some) = han_terms_unfolded_starting(&text, wanted, true) {
                 let mut expected = han_terms_folded(&text);
                 expected.retain(|(_, _, _, t)| t.chars().next().is_some_and(wanted));
+                prop_assert_eq!(some, expected);
+            }
+            // Asked for terms in letters and digits only, Han characters only count
+            // positions: the terms and their positions are still exactly those.
+            let latin = |c: char| matches!(c, 'a' | 'o' | '2' | '1');
+            if let Some(some) = han_terms_unfolded_starting(&text, latin, false) {
+                let mut expected = han_terms_folded(&text);
+                expected.retain(|(_, _, _, t)| t.chars().next().is_some_and(latin));
                 prop_assert_eq!(some, expected);
             }
         }

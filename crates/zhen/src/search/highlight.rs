@@ -220,10 +220,12 @@ impl<'p> Highlighter<'p> {
             ..
         } = self;
         tokens.clear();
+        let han_wanted = first_chars.iter().any(|c| crate::analysis::is_han(*c));
         crate::analysis::for_each_term_unfolded(
             text,
             stemmer,
             |c| first_chars.contains(&c),
+            han_wanted,
             |position, start, end, term| {
                 if let Some(&term) = needed.get(term) {
                     tokens.push(Found {
