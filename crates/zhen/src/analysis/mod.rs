@@ -38,6 +38,7 @@ use std::sync::{Arc, OnceLock};
 use jieba_rs::Jieba;
 use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager};
 
+pub(crate) use normalize::traditional_forms;
 pub use normalize::{to_simplified, Folded};
 #[cfg(test)]
 pub(crate) use script::{classify, CharClass};
@@ -266,9 +267,10 @@ pub(crate) fn is_plain_punctuation(c: char) -> bool {
 ///
 /// `visit(position, start, end, term)` gets the terms; `wanted(c)` says whether a term
 /// starting with the folded character `c` can matter, sparing the rest (words and numbers
-/// are stemmed, as there, only if wanted). `han_wanted` false promises that `wanted` accepts
-/// no Han character (a query in letters or digits): Han characters then only count
-/// positions, without being folded. The n-gram analyzer's rules, which tests hold
+/// are stemmed, as there, only if wanted). `may_want(c)`, asked of a Han character as it
+/// stands, must be true wherever `wanted` accepts its folded form (the query's characters
+/// and their traditional forms): the others, unless a wanted character precedes them, only
+/// count positions, without being folded. The n-gram analyzer's rules, which tests hold
 /// this to: a Han run goes on across white space with Han on both sides; each of its
 /// characters is a term at the next position and its bigram with the run's next character
 /// a term at the same position; a run starts two positions on, as does a word or number
@@ -277,7 +279,7 @@ pub(crate) fn for_each_term_unfolded(
     text: &str,
     stemmer: &mut TextAnalyzer,
     wanted: impl Fn(char) -> bool,
-    han_wanted: bool,
+    may_want: impl Fn(char) -> bool,
     mut visit: impl FnMut(usize, usize, usize, &str),
 ) -> bool {
     // The position of the last term, and whether it was Han.
@@ -304,18 +306,16 @@ pub(crate) fn for_each_term_unfolded(
         }
         let end = i + c.len_utf8();
         if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
-            if !han_wanted {
-                // No term of this run is wanted, nor a bigram of it: its characters only
-                // move the position.
-                let (position, _) =
-                    run.get_or_insert_with(|| (last.map_or(0, |(p, _)| p + 2), None));
+            let (position, previous) =
+                run.get_or_insert_with(|| (last.map_or(0, |(p, _)| p + 2), None));
+            if previous.is_none() && !may_want(c) {
+                // It starts no wanted term, and ends no bigram of a wanted character: it
+                // only moves the position (most characters, left unfolded).
                 last = Some((*position, true));
                 *position += 1;
                 continue;
             }
             let c = to_simplified(c);
-            let (position, previous) =
-                run.get_or_insert_with(|| (last.map_or(0, |(p, _)| p + 2), None));
             if let Some((p, p_start)) = previous.take() {
                 bigram.clear();
                 bigram.push(p);
@@ -454,7 +454,7 @@ mod tests {
 
     /// `None` where the unfolded pass declines.
     fn han_terms_unfolded(text: &str) -> Option<Vec<(usize, usize, usize, String)>> {
-        han_terms_unfolded_starting(text, |_| true, true)
+        han_terms_unfolded_starting(text, |_| true, |_| true)
     }
 
     /// The terms of the unfolded pass asked only for those starting with a `wanted`
@@ -462,16 +462,12 @@ mod tests {
     fn han_terms_unfolded_starting(
         text: &str,
         wanted: impl Fn(char) -> bool,
-        han_wanted: bool,
+        may_want: impl Fn(char) -> bool,
     ) -> Option<Vec<(usize, usize, usize, String)>> {
         let mut out = Vec::new();
-        for_each_term_unfolded(
-            text,
-            &mut word_stemmer(),
-            wanted,
-            han_wanted,
-            |p, s, e, t| out.push((p, s, e, t.to_owned())),
-        )
+        for_each_term_unfolded(text, &mut word_stemmer(), wanted, may_want, |p, s, e, t| {
+            out.push((p, s, e, t.to_owned()))
+        })
         .then_some(out)
     }
 
@@ -512,8 +508,12 @@ mod tests {
                 prop_assert_eq!(unfolded, han_terms_folded(&text));
             }
             // Asked for some terms only (as highlighting asks), it gives exactly those.
+            // Han characters are folded only where they may fold into a wanted one.
             let wanted = |c: char| matches!(c, '权' | '劳' | 'a' | '2');
-            if let Some(some) = han_terms_unfolded_starting(&text, wanted, true) {
+            let may_want = |c: char| {
+                wanted(c) || ['权', '劳'].iter().any(|&w| traditional_forms(w).any(|t| t == c))
+            };
+            if let Some(some) = han_terms_unfolded_starting(&text, wanted, may_want) {
                 let mut expected = han_terms_folded(&text);
                 expected.retain(|(_, _, _, t)| t.chars().next().is_some_and(wanted));
                 prop_assert_eq!(some, expected);
@@ -521,7 +521,7 @@ mod tests {
             // Asked for terms in letters and digits only, Han characters only count
             // positions: the terms and their positions are still exactly those.
             let latin = |c: char| matches!(c, 'a' | 'o' | '2' | '1');
-            if let Some(some) = han_terms_unfolded_starting(&text, latin, false) {
+            if let Some(some) = han_terms_unfolded_starting(&text, latin, |_| false) {
                 let mut expected = han_terms_folded(&text);
                 expected.retain(|(_, _, _, t)| t.chars().next().is_some_and(latin));
                 prop_assert_eq!(some, expected);

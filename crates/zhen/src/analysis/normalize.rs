@@ -50,6 +50,15 @@ pub fn to_simplified(c: char) -> char {
     }
 }
 
+/// The characters [`to_simplified`] turns into `c`, other than `c` itself (`国` → `國`, …).
+pub(crate) fn traditional_forms(c: char) -> impl Iterator<Item = char> {
+    let from = S2T.partition_point(|&(s, _)| s < c);
+    S2T[from..]
+        .iter()
+        .take_while(move |&&(s, _)| s == c)
+        .map(|&(_, t)| t)
+}
+
 /// Whether `c` belongs to the cluster of the character before it: a combining mark, or a
 /// half-width katakana sound mark (`ﾞ`, `ﾟ`), which NFKC turns into a combining one —
 /// folded alone, `ﾊﾟ` would give `ハ` + U+309A, which folds again to `パ`. Answered without
@@ -162,6 +171,22 @@ impl Folded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn traditional_forms_are_exactly_the_characters_folding_into_one() {
+        for s in ['国', '劳', '权', '发', '干', '后', '说'] {
+            let mut forms: Vec<char> = traditional_forms(s).collect();
+            forms.sort_unstable();
+            let mut folding: Vec<char> = (0x3400..=0x2FFFF_u32)
+                .filter_map(char::from_u32)
+                .filter(|&c| c != s && to_simplified(c) == s)
+                .collect();
+            folding.sort_unstable();
+            assert_eq!(forms, folding, "{s}");
+            assert!(!forms.is_empty(), "{s}");
+        }
+        assert!(traditional_forms('a').next().is_none());
+    }
 
     #[test]
     fn table_is_sorted_and_covers_common_characters() {

@@ -129,6 +129,9 @@ pub(crate) struct Highlighter<'p> {
     /// Most of a hit's characters start no query term: checking this short list first
     /// spares hashing them.
     first_chars: Vec<char>,
+    /// The Han characters among `first_chars` with their traditional forms: the only
+    /// characters of unfolded text worth folding (besides those after a wanted one).
+    raw_first_han: Vec<char>,
     stemmer: TextAnalyzer,
     folded: Folded,
     tokens: Vec<Found<'p>>,
@@ -152,10 +155,18 @@ impl<'p> Highlighter<'p> {
         let mut first_chars: Vec<char> = needed.iter().filter_map(|t| t.chars().next()).collect();
         first_chars.sort_unstable();
         first_chars.dedup();
+        let mut raw_first_han: Vec<char> = first_chars
+            .iter()
+            .filter(|c| crate::analysis::is_han(**c))
+            .flat_map(|&c| std::iter::once(c).chain(crate::analysis::traditional_forms(c)))
+            .collect();
+        raw_first_han.sort_unstable();
+        raw_first_han.dedup();
         Highlighter {
             patterns,
             needed,
             first_chars,
+            raw_first_han,
             stemmer,
             folded: Folded::default(),
             tokens: Vec::new(),
@@ -215,17 +226,17 @@ impl<'p> Highlighter<'p> {
         let Highlighter {
             needed,
             first_chars,
+            raw_first_han,
             tokens,
             stemmer,
             ..
         } = self;
         tokens.clear();
-        let han_wanted = first_chars.iter().any(|c| crate::analysis::is_han(*c));
         crate::analysis::for_each_term_unfolded(
             text,
             stemmer,
             |c| first_chars.contains(&c),
-            han_wanted,
+            |c| raw_first_han.contains(&c),
             |position, start, end, term| {
                 if let Some(&term) = needed.get(term) {
                     tokens.push(Found {
