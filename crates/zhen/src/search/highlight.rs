@@ -306,19 +306,21 @@ fn is_clause_end(c: char) -> bool {
     is_sentence_end(c) || matches!(c, '，' | '、' | '：' | ',' | ':')
 }
 
-/// Byte ranges of the sentences of `text`, each including its closing punctuation.
-fn sentences(text: &str) -> Vec<(usize, usize)> {
+/// Byte ranges of the sentences of `text`, each including its closing punctuation, and
+/// their lengths in characters (counted once here, as the sentences are found).
+fn sentences(text: &str) -> Vec<(usize, usize, usize)> {
     let mut out = Vec::new();
-    let mut start = 0;
+    let (mut start, mut chars) = (0, 0);
     for (i, c) in text.char_indices() {
+        chars += 1;
         if is_sentence_end(c) {
             let end = i + c.len_utf8();
-            out.push((start, end));
-            start = end;
+            out.push((start, end, chars));
+            (start, chars) = (end, 0);
         }
     }
     if start < text.len() {
-        out.push((start, text.len()));
+        out.push((start, text.len(), chars));
     }
     out
 }
@@ -331,10 +333,6 @@ fn inside_word(text: &str, at: usize) -> bool {
     let wordy =
         |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !crate::analysis::is_han(c));
     wordy(before) && wordy(after)
-}
-
-fn chars_in(text: &str, range: (usize, usize)) -> usize {
-    text[range.0..range.1].chars().count()
 }
 
 /// Chooses the window of at most `max_chars` characters that shows the most matches,
@@ -366,10 +364,13 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
     };
     // The best sentence: most distinct matched words, then most matches, then earliest.
     let best = (0..sentences.len())
-        .max_by_key(|&i| (matches_in(sentences[i]), std::cmp::Reverse(i)))
+        .max_by_key(|&i| {
+            let (s, e, _) = sentences[i];
+            (matches_in((s, e)), std::cmp::Reverse(i))
+        })
         .unwrap_or(0);
-    let (mut start, mut end) = sentences[best];
-    if chars_in(text, (start, end)) > max_chars {
+    let (mut start, mut end, mut chars) = sentences[best];
+    if chars > max_chars {
         // One long sentence: centre on its first match, on character boundaries.
         let first = highlights
             .iter()
@@ -435,15 +436,16 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
         let (mut lo, mut hi) = (best, best);
         loop {
             let mut grew = false;
-            if hi + 1 < sentences.len() && chars_in(text, (start, sentences[hi + 1].1)) <= max_chars
-            {
-                hi += 1;
-                end = sentences[hi].1;
-                grew = true;
+            if let Some(&(_, next_end, next_chars)) = sentences.get(hi + 1) {
+                if chars + next_chars <= max_chars {
+                    hi += 1;
+                    (end, chars) = (next_end, chars + next_chars);
+                    grew = true;
+                }
             }
-            if lo > 0 && chars_in(text, (sentences[lo - 1].0, end)) <= max_chars {
+            if lo > 0 && chars + sentences[lo - 1].2 <= max_chars {
                 lo -= 1;
-                start = sentences[lo].0;
+                (start, chars) = (sentences[lo].0, chars + sentences[lo].2);
                 grew = true;
             }
             if !grew {
