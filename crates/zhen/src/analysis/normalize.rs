@@ -81,7 +81,9 @@ pub struct Folded {
 }
 
 impl Folded {
-    /// Folds `original`; see the [module docs](self).
+    /// Folds `original`, per character cluster (a base character and its combining marks):
+    /// NFKC (full-width and half-width forms, compatibility ideographs), then traditional to
+    /// simplified Chinese ([`to_simplified`]), then lower case.
     ///
     /// ```
     /// let folded = zhen::analysis::Folded::new("國際Ｌａｂｏｕｒ１５５７");
