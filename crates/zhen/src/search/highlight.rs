@@ -204,16 +204,8 @@ impl<'p> Highlighter<'p> {
         tokens.clear();
         crate::analysis::for_each_gram_term(folded, stemmer, text, |position, start, end, term| {
             let first = term.chars().next();
-            if !first.is_some_and(|c| first_chars.contains(&c)) {
-                return;
-            }
-            if let Some(&term) = needed.get(term) {
-                tokens.push(Found {
-                    term,
-                    start,
-                    end,
-                    position,
-                });
+            if first.is_some_and(|c| first_chars.contains(&c)) {
+                keep_if_needed(needed, tokens, (position, start, end), term);
             }
         });
     }
@@ -238,16 +230,27 @@ impl<'p> Highlighter<'p> {
             |c| first_chars.contains(&c),
             |c| raw_first_han.contains(&c),
             |position, start, end, term| {
-                if let Some(&term) = needed.get(term) {
-                    tokens.push(Found {
-                        term,
-                        start,
-                        end,
-                        position,
-                    });
-                }
+                keep_if_needed(needed, tokens, (position, start, end), term)
             },
         )
+    }
+}
+
+/// Records `term`, found at `position` and bytes `start..end`, if the query names it (as
+/// the query's own string).
+fn keep_if_needed<'p>(
+    needed: &fnv::FnvHashSet<&'p str>,
+    tokens: &mut Vec<Found<'p>>,
+    (position, start, end): (usize, usize, usize),
+    term: &str,
+) {
+    if let Some(&term) = needed.get(term) {
+        tokens.push(Found {
+            term,
+            start,
+            end,
+            position,
+        });
     }
 }
 
