@@ -474,16 +474,17 @@ impl Searcher {
         };
         let searched = Instant::now();
         let mut hits = Vec::with_capacity(top.len());
+        let stores = live.stores.open(&searcher)?;
         for (rank, (score, address)) in top.into_iter().enumerate() {
             let crate::index::Record {
                 paragraph,
                 metadata,
                 ..
-            } = live.stores.record(&searcher, address)?;
+            } = stores.record(&searcher, address)?;
             let highlights = highlighter.highlights(&paragraph.text);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             let parallel = if options.parallel {
-                Some(parallel_of(&searcher, &live, &paragraph)?)
+                Some(parallel_of(&searcher, &live.fields, &stores, &paragraph)?)
             } else {
                 None
             };
@@ -573,10 +574,10 @@ fn top_of_tiers(
 /// with the same paragraph number, else the only one.
 fn parallel_of(
     searcher: &tantivy::Searcher,
-    live: &Live,
+    fields: &Fields,
+    stores: &stored::OpenStores<'_>,
     p: &Paragraph,
 ) -> Result<Option<Parallel>> {
-    let fields = &live.fields;
     let query = BooleanQuery::new(vec![
         (
             Occur::Must,
@@ -602,7 +603,7 @@ fn parallel_of(
     )?;
     let mut others = Vec::with_capacity(candidates.len());
     for (_, address) in candidates {
-        others.push(live.stores.record(searcher, address)?.paragraph);
+        others.push(stores.record(searcher, address)?.paragraph);
     }
     let chosen = match p.number {
         Some(n) => others.into_iter().find(|o| o.number == Some(n)),

@@ -60,6 +60,14 @@ impl Stores {
         Stores::new(record, dir, self.cache_bytes)
     }
 
+    /// The stores of `searcher`'s segments, ready to read a search's hits from.
+    pub(crate) fn open(&self, searcher: &Searcher) -> Result<OpenStores<'_>> {
+        Ok(OpenStores {
+            stores: self,
+            readers: self.readers(searcher)?,
+        })
+    }
+
     /// The stores of `searcher`'s segments, in segment order.
     fn readers(&self, searcher: &Searcher) -> Result<Arc<[StoreReader]>> {
         let generation = searcher.generation().generation_id();
@@ -85,17 +93,26 @@ impl Stores {
         });
         Ok(readers)
     }
+}
 
-    /// Reads the record of the hit at `address`. A record that cannot be decoded means a
-    /// damaged index (the seal catches most damage when the index is opened; this is the
-    /// last line).
+/// The document stores of one searcher's segments (see [`Stores::open`]): taken once per
+/// search, not once per hit.
+pub(crate) struct OpenStores<'s> {
+    stores: &'s Stores,
+    readers: Arc<[StoreReader]>,
+}
+
+impl OpenStores<'_> {
+    /// Reads the record of the hit at `address` of `searcher` (the searcher these stores
+    /// were opened for). A record that cannot be decoded means a damaged index (the seal
+    /// catches most damage when the index is opened; this is the last line).
     pub(crate) fn record(&self, searcher: &Searcher, address: DocAddress) -> Result<Record> {
-        let readers = self.readers(searcher)?;
-        let store = readers
+        let store = self
+            .readers
             .get(address.segment_ord as usize)
             .ok_or_else(|| tantivy::TantivyError::InvalidArgument(format!("{address:?}")))?;
         let stored = store.get_document_bytes(address.doc_id)?;
-        let decoded = match unframe(&stored, self.record.field_id()) {
+        let decoded = match unframe(&stored, self.stores.record.field_id()) {
             Some(record) => decode_record(record),
             None => {
                 let stored: StoredRecord = searcher.doc(address)?;
@@ -103,7 +120,7 @@ impl Stores {
             }
         };
         decoded.map_err(|e| Error::IndexCorrupt {
-            path: self.dir.clone(),
+            path: self.stores.dir.clone(),
             reason: format!(
                 "the stored paragraph {} of segment {} cannot be read: {e}",
                 address.doc_id, address.segment_ord
@@ -191,7 +208,11 @@ mod tests {
                     .expect("tantivy's stored-document layout changed: update `unframe`");
                 let through_tantivy: StoredRecord = searcher.doc(address).unwrap();
                 assert_eq!(direct, &through_tantivy.0[..]);
-                let record = stores.record(&searcher, address).unwrap();
+                let record = stores
+                    .open(&searcher)
+                    .unwrap()
+                    .record(&searcher, address)
+                    .unwrap();
                 seen.push(record.paragraph.text);
             }
         }
