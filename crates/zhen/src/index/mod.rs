@@ -38,7 +38,7 @@ use crate::error::{Error, Result};
 use crate::source::{self, SourceEncoding};
 
 pub use lock::{lock_holder, wait_for_builder};
-pub(crate) use record::{decode as decode_record, Record};
+pub(crate) use record::{decode_stored, read_stored, Record};
 pub(crate) use schema::{Fields, StoredRecord};
 pub use update::{IndexUpdater, UpdateReport};
 

@@ -27,6 +27,7 @@
 //! every string, so a damaged record is an error, never a panic or a wrong string.
 
 use std::fmt;
+use std::path::Path;
 
 use crate::analysis::Lang;
 use crate::document::{BlockKind, Paragraph};
@@ -145,6 +146,33 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Record, RecordError> {
         metadata,
         doc_hash,
     })
+}
+
+/// Decodes `bytes`, the stored record of `what` in the index at `dir`. A record that cannot
+/// be decoded means a damaged index (the seal catches most damage when the index is
+/// opened; this is the last line).
+pub(crate) fn decode_stored(
+    bytes: &[u8],
+    dir: &Path,
+    what: impl fmt::Display,
+) -> crate::error::Result<Record> {
+    decode(bytes).map_err(|e| crate::error::Error::IndexCorrupt {
+        path: dir.to_path_buf(),
+        reason: format!("the stored record of {what} cannot be read: {e}"),
+    })
+}
+
+/// Reads the record at `address` through tantivy's own document reading, which takes any
+/// stored layout (slower than the search's direct reading of hits), and decodes it as
+/// [`decode_stored`] does.
+pub(crate) fn read_stored(
+    searcher: &tantivy::Searcher,
+    address: tantivy::DocAddress,
+    dir: &Path,
+    what: impl fmt::Display,
+) -> crate::error::Result<Record> {
+    let stored: super::StoredRecord = searcher.doc(address)?;
+    decode_stored(&stored.0, dir, what)
 }
 
 fn code_of<T: PartialEq + Copy>(table: &[T], value: T) -> u8 {

@@ -241,11 +241,8 @@ impl IndexUpdater {
         let Some((_, address)) = top.first() else {
             return Ok(None);
         };
-        let stored: super::StoredRecord = self.searcher.doc(*address)?;
-        let record = super::decode_record(&stored.0).map_err(|e| Error::IndexCorrupt {
-            path: self.index.dir.clone(),
-            reason: format!("the stored record of document {doc_id} cannot be read: {e}"),
-        })?;
+        let what = format_args!("document {doc_id}");
+        let record = super::read_stored(&self.searcher, *address, &self.index.dir, what)?;
         Ok(Some(record.doc_hash))
     }
 

@@ -15,8 +15,8 @@ use tantivy::schema::Field;
 use tantivy::store::StoreReader;
 use tantivy::{DocAddress, Searcher};
 
-use crate::error::{Error, Result};
-use crate::index::{decode_record, Record, StoredRecord};
+use crate::error::Result;
+use crate::index::{decode_stored, read_stored, Record};
 
 /// How many bytes of decompressed document-store blocks a searcher keeps by default (see
 /// [`Index::searcher_with_store_cache`](crate::Index::searcher_with_store_cache)).
@@ -112,20 +112,14 @@ impl OpenStores<'_> {
             .get(address.segment_ord as usize)
             .ok_or_else(|| tantivy::TantivyError::InvalidArgument(format!("{address:?}")))?;
         let stored = store.get_document_bytes(address.doc_id)?;
-        let decoded = match unframe(&stored, self.stores.record.field_id()) {
-            Some(record) => decode_record(record),
-            None => {
-                let stored: StoredRecord = searcher.doc(address)?;
-                decode_record(&stored.0)
-            }
-        };
-        decoded.map_err(|e| Error::IndexCorrupt {
-            path: self.stores.dir.clone(),
-            reason: format!(
-                "the stored paragraph {} of segment {} cannot be read: {e}",
-                address.doc_id, address.segment_ord
-            ),
-        })
+        let what = format_args!(
+            "paragraph {} of segment {}",
+            address.doc_id, address.segment_ord
+        );
+        match unframe(&stored, self.stores.record.field_id()) {
+            Some(record) => decode_stored(record, &self.stores.dir, what),
+            None => read_stored(searcher, address, &self.stores.dir, what),
+        }
     }
 }
 
@@ -173,7 +167,7 @@ fn tantivy_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
 mod tests {
     use super::*;
     use crate::document::Paragraph;
-    use crate::index::{Index, IndexBuilder};
+    use crate::index::{Index, IndexBuilder, StoredRecord};
 
     #[test]
     fn every_record_is_read_from_the_store_directly_and_equals_tantivys_reading() {
