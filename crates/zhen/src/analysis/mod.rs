@@ -28,6 +28,7 @@
 
 mod dictionary;
 mod normalize;
+mod plain;
 mod script;
 mod segment;
 mod tokenizer;
@@ -40,6 +41,7 @@ use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, Toke
 
 pub(crate) use normalize::traditional_forms;
 pub use normalize::{to_simplified, Folded};
+pub(crate) use plain::{is_plain, PlainScan};
 #[cfg(test)]
 pub(crate) use script::{classify, CharClass};
 pub use script::{detect_lang, is_han, Lang};

@@ -45,8 +45,9 @@ pub use update::{IndexUpdater, UpdateReport};
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
 /// the analyzer changes what is indexed: an index of another format must be rebuilt.
 // 8: folding follows zhconv chains to their end and joins half-width sound marks; generations
-// carry a SEAL. 10: a paragraph's stored values are one record (`index::record`).
-pub const INDEX_FORMAT: u32 = 10;
+// carry a SEAL. 10: a paragraph's stored values are one record (`index::record`). 11: the
+// record says whether its text is plain (`analysis::is_plain`).
+pub const INDEX_FORMAT: u32 = 11;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";

@@ -7,15 +7,16 @@
 //! stored bytes. Here the strings are validated with `simdutf8`, the numbers are varints,
 //! the kind and language one byte each, and nothing names a field.
 //!
-//! # Layout (version 1)
+//! # Layout (version 2)
 //!
 //! ```text
-//! u8       version (1)
+//! u8       version (2)
 //! varint   ordinal
 //! varint   line
 //! varint   number + 1, or 0 for none
 //! u8       kind (index into KINDS)
 //! u8       lang (index into LANGS)
+//! u8       flags: bit 0 set when the text is plain (analysis::is_plain); others 0
 //! u64 LE   content hash of the whole document
 //! string   doc id
 //! string   text
@@ -33,7 +34,10 @@ use crate::analysis::Lang;
 use crate::document::{BlockKind, Paragraph};
 use crate::search::Metadata;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+
+/// The `flags` bit of a plain text.
+const PLAIN: u8 = 1;
 
 const KINDS: [BlockKind; 6] = [
     BlockKind::Metadata,
@@ -67,6 +71,10 @@ pub(crate) struct Record {
     pub paragraph: Paragraph,
     pub metadata: Metadata,
     pub doc_hash: u64,
+    /// Whether the text is plain ([`is_plain`](crate::analysis::is_plain)), decided once
+    /// when the paragraph was indexed: highlighting then finds the query's terms without
+    /// reading every character.
+    pub plain: bool,
 }
 
 /// Appends `p`'s record to `out`.
@@ -77,6 +85,11 @@ pub(crate) fn encode(p: &Paragraph, doc_hash: u64, out: &mut Vec<u8>) {
     put_varint(out, p.number.map_or(0, |n| u64::from(n) + 1));
     out.push(code_of(&KINDS, p.kind));
     out.push(code_of(&LANGS, p.lang));
+    out.push(if crate::analysis::is_plain(&p.text) {
+        PLAIN
+    } else {
+        0
+    });
     out.extend_from_slice(&doc_hash.to_le_bytes());
     put_str(out, &p.doc);
     put_str(out, &p.text);
@@ -113,6 +126,10 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Record, RecordError> {
     };
     let kind = r.code(&KINDS, "an unknown block kind")?;
     let lang = r.code(&LANGS, "an unknown language")?;
+    let flags = r.byte("a truncated record")?;
+    if flags & !PLAIN != 0 {
+        return Err(r.error_before(1, "unknown flags"));
+    }
     let doc_hash = u64::from_le_bytes(
         r.take(8, "a truncated content hash")?
             .try_into()
@@ -145,6 +162,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Record, RecordError> {
         },
         metadata,
         doc_hash,
+        plain: flags & PLAIN != 0,
     })
 }
 
@@ -338,6 +356,24 @@ mod tests {
     }
 
     #[test]
+    fn whether_the_text_is_plain_is_recorded() {
+        let mut p = sample();
+        assert!(round_trip(&p, 0).plain);
+        // A circled digit folds to a digit: a term boundary moves, so the text is not plain.
+        p.text.push_str("见附件①。");
+        assert!(!round_trip(&p, 0).plain);
+
+        let mut bytes = Vec::new();
+        let small = Paragraph::new("d", 1, "第十四条 出租人依照租赁合同约定向承租人收取租金。");
+        encode(&small, 0, &mut bytes);
+        // The flags byte follows the version, three one-byte varints, kind and language.
+        assert_eq!(bytes[6], PLAIN);
+        bytes[6] = 0b10;
+        let err = decode(&bytes).unwrap_err();
+        assert_eq!((err.offset, err.what), (6, "unknown flags"));
+    }
+
+    #[test]
     fn every_kind_and_language_has_a_code() {
         let mut p = sample();
         for kind in KINDS {
@@ -376,7 +412,7 @@ mod tests {
         );
 
         let mut version = good.clone();
-        version[0] = 2;
+        version[0] = VERSION + 1;
         assert_eq!(decode(&version).unwrap_err().offset, 0);
 
         // Invalid UTF-8 inside the text: the error points at the string's first byte.

@@ -11,8 +11,8 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::query::Pattern;
-use crate::analysis::Folded;
+use super::query::{Pattern, Sequence};
+use crate::analysis::{Folded, PlainScan};
 
 /// A highlighted byte range `[start, end)` of a text. Serialises as `[start, end]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -132,6 +132,10 @@ pub(crate) struct Highlighter<'p> {
     /// The Han characters among `first_chars` with their traditional forms: the only
     /// characters of unfolded text worth folding (besides those after a wanted one).
     raw_first_han: Vec<char>,
+    /// For a query whose every sequence is one term (most queries of one or two
+    /// characters, and words in letters), whose matches need no positions: the scan that
+    /// finds those terms in a plain text without reading all of it.
+    plain: Option<PlainScan>,
     stemmer: TextAnalyzer,
     folded: Folded,
     tokens: Vec<Found<'p>>,
@@ -162,11 +166,25 @@ impl<'p> Highlighter<'p> {
             .collect();
         raw_first_han.sort_unstable();
         raw_first_han.dedup();
+        let single = |seq: &Sequence| seq.len() <= 1 && seq.iter().all(|(offset, _)| *offset == 0);
+        let single_terms = patterns.iter().all(|pattern| {
+            single(&pattern.sequence)
+                && pattern.tokens.iter().all(|token| {
+                    token.grams.as_ref().is_none_or(single)
+                        && token.parts.iter().all(|(_, part)| single(part))
+                })
+        });
+        let plain = single_terms.then(|| {
+            PlainScan::new(&first_chars, |c| {
+                std::iter::once(c).chain(crate::analysis::traditional_forms(c))
+            })
+        });
         Highlighter {
             patterns,
             needed,
             first_chars,
             raw_first_han,
+            plain,
             stemmer,
             folded: Folded::default(),
             tokens: Vec::new(),
@@ -181,11 +199,43 @@ impl<'p> Highlighter<'p> {
     /// word's compound parts. Matching runs on the n-gram analyzer's terms (characters and
     /// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
     /// hit costs one folding pass over its text, not a word segmentation.
-    pub(crate) fn highlights(&mut self, text: &str) -> Vec<Highlight> {
-        if !self.unfolded_terms(text) {
+    ///
+    /// `plain` says whether the text is plain ([`is_plain`], stored with each paragraph):
+    /// if so, and the query needs no positions, its terms are looked for where they can
+    /// start only.
+    ///
+    /// [`is_plain`]: crate::analysis::is_plain
+    pub(crate) fn highlights(&mut self, text: &str, plain: bool) -> Vec<Highlight> {
+        if plain && self.plain.is_some() {
+            self.plain_terms(text);
+        } else if !self.unfolded_terms(text) {
             self.all_terms(text);
         }
         merge(text, highlight_ranges(&self.tokens, self.patterns))
+    }
+
+    /// Collects the needed terms of plain `text` into `tokens` with [`PlainScan`], in
+    /// order, each at its start byte as its position: the single-term sequences this is
+    /// used for compare no positions, only find the term where it stands.
+    fn plain_terms(&mut self, text: &str) {
+        let Highlighter {
+            needed,
+            first_chars,
+            plain,
+            tokens,
+            stemmer,
+            ..
+        } = self;
+        tokens.clear();
+        if let Some(plain) = plain {
+            plain.for_each_term(
+                text,
+                stemmer,
+                |c| first_chars.contains(&c),
+                |start, end, term| keep_if_needed(needed, tokens, (start, start, end), term),
+            );
+        }
+        tokens.sort_unstable_by_key(|t| (t.position, t.end));
     }
 
     /// Collects the needed terms of `text` into `tokens`, as [`for_each_gram_term`] gives
@@ -310,20 +360,35 @@ fn is_clause_end(c: char) -> bool {
 }
 
 /// Byte ranges of the sentences of `text`, each including its closing punctuation, and
-/// their lengths in characters (counted once here, as the sentences are found).
+/// their lengths in characters.
+///
+/// The ends ([`is_sentence_end`]) are found with `memchr` (SIMD) rather than by decoding
+/// every character: each is ASCII or a three-byte character led by `0xE3` (`。`) or `0xEF`
+/// (`！`, `；`, `？`), which in Chinese text lead little but punctuation. A sentence's
+/// characters are then counted at once (the standard library counts them a word at a
+/// time). This pass over the whole text was most of a long paragraph's snippet.
 fn sentences(text: &str) -> Vec<(usize, usize, usize)> {
-    let mut out = Vec::new();
-    let (mut start, mut chars) = (0, 0);
-    for (i, c) in text.char_indices() {
-        chars += 1;
-        if is_sentence_end(c) {
-            let end = i + c.len_utf8();
-            out.push((start, end, chars));
-            (start, chars) = (end, 0);
-        }
+    let bytes = text.as_bytes();
+    let mut ends: Vec<usize> = memchr::memchr3_iter(0xE3, 0xEF, b'\n', bytes)
+        .filter_map(|i| match (bytes[i], bytes.get(i + 1..i + 3)) {
+            (b'\n', _) => Some(i + 1),
+            (0xE3, Some([0x80, 0x82])) | (0xEF, Some([0xBC, 0x81 | 0x9B | 0x9F])) => Some(i + 3),
+            _ => None,
+        })
+        .collect();
+    let multibyte = ends.len();
+    ends.extend(memchr::memchr3_iter(b'!', b'?', b';', bytes).map(|i| i + 1));
+    if multibyte > 0 && multibyte < ends.len() {
+        ends.sort_unstable();
+    }
+    let mut out = Vec::with_capacity(ends.len() + 1);
+    let mut start = 0;
+    for end in ends {
+        out.push((start, end, text[start..end].chars().count()));
+        start = end;
     }
     if start < text.len() {
-        out.push((start, text.len(), chars));
+        out.push((start, text.len(), text[start..].chars().count()));
     }
     out
 }
@@ -490,6 +555,47 @@ mod tests {
             .collect()
     }
 
+    /// [`sentences`] as the definition reads: character by character.
+    fn sentences_by_char(text: &str) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        let (mut start, mut chars) = (0, 0);
+        for (i, c) in text.char_indices() {
+            chars += 1;
+            if is_sentence_end(c) {
+                let end = i + c.len_utf8();
+                out.push((start, end, chars));
+                (start, chars) = (end, 0);
+            }
+        }
+        if start < text.len() {
+            out.push((start, text.len(), chars));
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sentences_are_found_byte_by_byte_as_by_character(
+            text in "[人权。；！？!?;\n，、：,: aé€\u{3002}\u{FF01}\u{FF1B}\u{FF1F}\u{3082}\u{FF81}\u{E082}\u{10082}]{0,30}"
+        ) {
+            proptest::prop_assert_eq!(sentences(&text), sentences_by_char(&text));
+        }
+    }
+
+    #[test]
+    fn sentences_of_real_text_end_at_their_punctuation() {
+        let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
+        for text in shipped.split("\n\n") {
+            assert_eq!(sentences(text), sentences_by_char(text), "{text}");
+        }
+        let text = "第一句。第二句！Third? 第四句；尾";
+        let ends: Vec<&str> = sentences(text)
+            .iter()
+            .map(|&(s, e, _)| &text[s..e])
+            .collect();
+        assert_eq!(ends, ["第一句。", "第二句！", "Third?", " 第四句；", "尾"]);
+    }
+
     #[test]
     fn short_text_is_whole() {
         let text = "打击人口贩运。";
@@ -621,6 +727,63 @@ mod tests {
             }
         }
         assert_eq!(compared, queries.len() * texts.len());
+    }
+
+    /// The highlights through the plain scan, `None` where the query needs positions.
+    fn plain_way(patterns: &[Pattern], text: &str) -> Option<Vec<Highlight>> {
+        let mut h = Highlighter::new(patterns, crate::analysis::word_stemmer());
+        h.plain.is_some().then(|| h.highlights(text, true))
+    }
+
+    #[test]
+    fn the_plain_scan_finds_what_the_folded_pass_finds() {
+        // Queries whose every sequence is one term: one or two characters per word.
+        let single = [
+            "人权",
+            "贩运",
+            "人口 贩运",
+            "权",
+            "會",
+            "勞動",
+            "理事 -美国",
+            "human rights",
+            "\"Human\"",
+            "2021",
+            "２０２１ 人权",
+            "Council's",
+            "DNA 人",
+        ];
+        let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
+        let mut texts: Vec<&str> = shipped.split("\n\n").collect();
+        texts.extend([
+            "美国将在人权理事会中，继续推动人权。",
+            "人权 理事会与人权\n理事会，人权，理事会。人　权",
+            "國際勞工組織（劳工组织）：人口贩运、贩运人口！勞 動，劳动",
+            "——“人权”《理事会》【人口】贩运……",
+            "权权权，会会 会。人",
+            "",
+            "人权2021理事会，3.5% of 人权 Council's 人口 贩运 2nd 會 DNA-based dna's",
+            "The Human Rights Council's 2021 session; human-rights councils, 2,021 RIGHTS.",
+        ]);
+        let mut compared = 0;
+        for q in single {
+            let patterns = patterns_of(q);
+            for t in &texts {
+                if !crate::analysis::is_plain(t) {
+                    continue;
+                }
+                let plain = plain_way(&patterns, t);
+                assert!(plain.is_some(), "{q} takes the plain scan");
+                assert_eq!(plain, Some(both_ways(&patterns, t).1), "{q} in {t}");
+                compared += 1;
+            }
+        }
+        // Most of the shipped document is plain, and so are all but one of the texts above.
+        assert!(compared > single.len() * texts.len() * 9 / 10, "{compared}");
+        // Sequences of several terms need positions: those queries read the whole text.
+        for q in ["人权理事会", "\"人口贩运\"", "宗教自由", "国际劳工组织"] {
+            assert_eq!(plain_way(&patterns_of(q), "人权理事会"), None, "{q}");
+        }
     }
 
     #[test]

@@ -479,9 +479,10 @@ impl Searcher {
             let crate::index::Record {
                 paragraph,
                 metadata,
+                plain,
                 ..
             } = stores.record(&searcher, address)?;
-            let highlights = highlighter.highlights(&paragraph.text);
+            let highlights = highlighter.highlights(&paragraph.text, plain);
             let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
             let parallel = if options.parallel {
                 Some(parallel_of(&searcher, &live.fields, &stores, &paragraph)?)
