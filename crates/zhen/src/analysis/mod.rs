@@ -41,7 +41,7 @@ use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, Toke
 
 pub(crate) use normalize::traditional_forms;
 pub use normalize::{to_simplified, Folded};
-pub(crate) use plain::{is_plain, PlainScan};
+pub(crate) use plain::{is_plain, nth_in_run, PlainScan};
 #[cfg(test)]
 pub(crate) use script::{classify, CharClass};
 pub use script::{detect_lang, is_han, Lang};

@@ -12,9 +12,9 @@
 //! a hit. Whether a paragraph is plain is decided once, when it is indexed ([`is_plain`]),
 //! and stored with it.
 //!
-//! Positions are not counted: the terms come with their byte offsets only, which is all a
-//! single-term match needs (the highlighter uses this pass only for queries whose every
-//! sequence is one term).
+//! Positions are not counted: the terms come with their byte offsets only. A sequence of
+//! Han terms is followed from its first term character by character ([`nth_in_run`]);
+//! the highlighter leaves sequences of words in letters to the full pass.
 
 use tantivy::tokenizer::TextAnalyzer;
 
@@ -156,6 +156,18 @@ fn next_ascii_alphanumeric(bytes: &[u8], from: usize) -> Option<usize> {
     rest.iter()
         .position(u8::is_ascii_alphanumeric)
         .map(|i| at + i)
+}
+
+/// The start of the Han character `n` characters after the one starting at byte `at`, in
+/// the same run of plain `text` (the n-gram analyzer's position `n` further on, as runs go
+/// on across white space); `None` if the run ends first.
+pub(crate) fn nth_in_run(text: &str, mut at: usize, n: usize) -> Option<usize> {
+    for _ in 0..n {
+        let c = text.get(at..)?.chars().next()?;
+        let (next, next_end) = next_in_run(text, at + c.len_utf8())?;
+        at = next_end - next.len_utf8();
+    }
+    Some(at)
 }
 
 /// The words and numbers of plain text, each read as the unfolded pass reads it, visited

@@ -79,9 +79,17 @@ impl Serialize for Snippet {
     }
 }
 
+/// Where a token's sequence goes on: the position of the term `offset` places after the
+/// token `t`, if there is one.
+type Step<'a> = &'a dyn Fn(&Found<'_>, usize) -> Option<usize>;
+
 /// The byte ranges where every term of `seq` occurs at its relative position; `tokens`
-/// are in position order.
-fn occurrences<S: AsRef<str>>(tokens: &[Found<'_>], seq: &[(usize, S)]) -> Vec<(usize, usize)> {
+/// are in position order, and `step` finds the position of each further term.
+fn occurrences<S: AsRef<str>>(
+    tokens: &[Found<'_>],
+    seq: &[(usize, S)],
+    step: Step<'_>,
+) -> Vec<(usize, usize)> {
     let Some((_, first_term)) = seq.first() else {
         return Vec::new();
     };
@@ -90,7 +98,9 @@ fn occurrences<S: AsRef<str>>(tokens: &[Found<'_>], seq: &[(usize, S)]) -> Vec<(
     for t in tokens.iter().filter(|t| t.term == first_term) {
         let mut range = (t.start, t.end);
         let all = seq.iter().all(|(offset, term)| {
-            let position = t.position + offset;
+            let Some(position) = step(t, *offset) else {
+                return false;
+            };
             let from = tokens.partition_point(|u| u.position < position);
             tokens[from..]
                 .iter()
@@ -104,6 +114,11 @@ fn occurrences<S: AsRef<str>>(tokens: &[Found<'_>], seq: &[(usize, S)]) -> Vec<(
         }
     }
     out
+}
+
+/// [`Step`] over the n-gram analyzer's positions.
+fn by_position(t: &Found<'_>, offset: usize) -> Option<usize> {
+    Some(t.position + offset)
 }
 
 /// A needed term found in a hit's text: the term is the query's own (borrowed from the
@@ -132,9 +147,9 @@ pub(crate) struct Highlighter<'p> {
     /// The Han characters among `first_chars` with their traditional forms: the only
     /// characters of unfolded text worth folding (besides those after a wanted one).
     raw_first_han: Vec<char>,
-    /// For a query whose every sequence is one term (most queries of one or two
-    /// characters, and words in letters), whose matches need no positions: the scan that
-    /// finds those terms in a plain text without reading all of it.
+    /// For a query whose every sequence is one term or Han characters only (all but
+    /// phrases of words in letters), the scan that finds its terms in a plain text
+    /// without reading all of it.
     plain: Option<PlainScan>,
     stemmer: TextAnalyzer,
     folded: Folded,
@@ -166,15 +181,23 @@ impl<'p> Highlighter<'p> {
             .collect();
         raw_first_han.sort_unstable();
         raw_first_han.dedup();
-        let single = |seq: &Sequence| seq.len() <= 1 && seq.iter().all(|(offset, _)| *offset == 0);
-        let single_terms = patterns.iter().all(|pattern| {
-            single(&pattern.sequence)
+        // The scan gives no positions: a sequence of several terms is followed from its
+        // first term's start, one Han character at a time, so all its terms must be Han.
+        let scannable = |seq: &Sequence| match seq.as_slice() {
+            [] | [(0, _)] => true,
+            [(0, _), ..] => seq
+                .iter()
+                .all(|(_, t)| t.chars().all(crate::analysis::is_han)),
+            _ => false,
+        };
+        let scannable_all = patterns.iter().all(|pattern| {
+            scannable(&pattern.sequence)
                 && pattern.tokens.iter().all(|token| {
-                    token.grams.as_ref().is_none_or(single)
-                        && token.parts.iter().all(|(_, part)| single(part))
+                    token.grams.as_ref().is_none_or(scannable)
+                        && token.parts.iter().all(|(_, part)| scannable(part))
                 })
         });
-        let plain = single_terms.then(|| {
+        let plain = scannable_all.then(|| {
             PlainScan::new(&first_chars, |c| {
                 std::iter::once(c).chain(crate::analysis::traditional_forms(c))
             })
@@ -208,15 +231,23 @@ impl<'p> Highlighter<'p> {
     pub(crate) fn highlights(&mut self, text: &str, plain: bool) -> Vec<Highlight> {
         if plain && self.plain.is_some() {
             self.plain_terms(text);
-        } else if !self.unfolded_terms(text) {
+            // The tokens stand at their start bytes: a sequence goes on a number of Han
+            // characters further along the run.
+            let step = |t: &Found<'_>, offset| crate::analysis::nth_in_run(text, t.start, offset);
+            return merge(text, highlight_ranges(&self.tokens, self.patterns, &step));
+        }
+        if !self.unfolded_terms(text) {
             self.all_terms(text);
         }
-        merge(text, highlight_ranges(&self.tokens, self.patterns))
+        merge(
+            text,
+            highlight_ranges(&self.tokens, self.patterns, &by_position),
+        )
     }
 
     /// Collects the needed terms of plain `text` into `tokens` with [`PlainScan`], in
-    /// order, each at its start byte as its position: the single-term sequences this is
-    /// used for compare no positions, only find the term where it stands.
+    /// order, each at its start byte as its position (see [`crate::analysis::nth_in_run`]
+    /// for how a sequence goes on from there).
     fn plain_terms(&mut self, text: &str) {
         let Highlighter {
             needed,
@@ -306,10 +337,14 @@ fn keep_if_needed<'p>(
 
 /// The byte ranges the patterns' most specific evidence covers (see
 /// [`Highlighter::highlights`]).
-fn highlight_ranges(tokens: &[Found<'_>], patterns: &[Pattern]) -> Vec<(usize, usize)> {
+fn highlight_ranges(
+    tokens: &[Found<'_>],
+    patterns: &[Pattern],
+    step: Step<'_>,
+) -> Vec<(usize, usize)> {
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     for pattern in patterns {
-        let found = occurrences(tokens, &pattern.sequence);
+        let found = occurrences(tokens, &pattern.sequence, step);
         if !found.is_empty() {
             ranges.extend(found);
             continue;
@@ -319,15 +354,15 @@ fn highlight_ranges(tokens: &[Found<'_>], patterns: &[Pattern]) -> Vec<(usize, u
         }
         for token in &pattern.tokens {
             let found = match &token.grams {
-                Some(grams) => occurrences(tokens, grams),
-                None => occurrences(tokens, &[(0, token.term.as_str())]),
+                Some(grams) => occurrences(tokens, grams, step),
+                None => occurrences(tokens, &[(0, token.term.as_str())], step),
             };
             if !found.is_empty() {
                 ranges.extend(found);
                 continue;
             }
             for (_, part) in &token.parts {
-                ranges.extend(occurrences(tokens, part));
+                ranges.extend(occurrences(tokens, part, step));
             }
         }
     }
@@ -672,9 +707,9 @@ mod tests {
         let mut h = Highlighter::new(patterns, crate::analysis::word_stemmer());
         let fast = h
             .unfolded_terms(text)
-            .then(|| merge(text, highlight_ranges(&h.tokens, patterns)));
+            .then(|| merge(text, highlight_ranges(&h.tokens, patterns, &by_position)));
         h.all_terms(text);
-        let general = merge(text, highlight_ranges(&h.tokens, patterns));
+        let general = merge(text, highlight_ranges(&h.tokens, patterns, &by_position));
         (fast, general)
     }
 
@@ -737,7 +772,7 @@ mod tests {
 
     #[test]
     fn the_plain_scan_finds_what_the_folded_pass_finds() {
-        // Queries whose every sequence is one term: one or two characters per word.
+        // Queries whose every sequence is one term or Han only.
         let single = [
             "人权",
             "贩运",
@@ -752,12 +787,20 @@ mod tests {
             "２０２１ 人权",
             "Council's",
             "DNA 人",
+            "人权理事会",
+            "\"人口贩运\"",
+            "宗教自由",
+            "国际劳工组织",
+            "國際勞工組織",
+            "\"人权 理事会\"",
+            "联合国人权 -理事会",
+            "美国将继续",
         ];
         let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
         let mut texts: Vec<&str> = shipped.split("\n\n").collect();
         texts.extend([
             "美国将在人权理事会中，继续推动人权。",
-            "人权 理事会与人权\n理事会，人权，理事会。人　权",
+            "人权 理事会与人权\n理事会，人权，理事会。人　权 理事\t会",
             "國際勞工組織（劳工组织）：人口贩运、贩运人口！勞 動，劳动",
             "——“人权”《理事会》【人口】贩运……",
             "权权权，会会 会。人",
@@ -780,9 +823,14 @@ mod tests {
         }
         // Most of the shipped document is plain, and so are all but one of the texts above.
         assert!(compared > single.len() * texts.len() * 9 / 10, "{compared}");
-        // Sequences of several terms need positions: those queries read the whole text.
-        for q in ["人权理事会", "\"人口贩运\"", "宗教自由", "国际劳工组织"] {
-            assert_eq!(plain_way(&patterns_of(q), "人权理事会"), None, "{q}");
+        // Sequences of words in letters need positions: those queries read the whole text.
+        for q in [
+            "\"human rights\"",
+            "human-rights",
+            "DNA指纹",
+            "\"Human Rights Council\"",
+        ] {
+            assert_eq!(plain_way(&patterns_of(q), "human rights"), None, "{q}");
         }
     }
 
