@@ -28,52 +28,102 @@ pub(crate) fn is_plain(text: &str) -> bool {
     super::for_each_term_unfolded(text, &mut unused, |_| false, |_| false, |_, _, _, _| {})
 }
 
-/// Finds the terms starting with some characters in plain text.
+/// Finds given terms (the query's) in plain text.
 #[derive(Debug, Clone)]
-pub(crate) struct PlainScan {
-    /// The raw forms, UTF-8 encoded, of the wanted Han characters that plain text can hold
-    /// (those of the main block), with the folded character each stands for.
-    han: Vec<([u8; 3], char)>,
+pub(crate) struct PlainScan<'t> {
+    /// The raw forms, UTF-8 encoded, of the Han characters that start a wanted term and
+    /// that plain text can hold (those of the main block), each with what it starts.
+    han: Vec<([u8; 3], Starts<'t>)>,
     /// The distinct last bytes of `han`, which `memchr` looks for (a Han character's last
     /// byte is its most varied).
     last_bytes: Vec<u8>,
-    /// Whether a wanted term starts with an ASCII letter or digit.
-    latin: bool,
+    /// The wanted words and numbers, and their first characters.
+    latin: Vec<&'t str>,
+    latin_first: Vec<char>,
 }
 
-impl PlainScan {
-    /// A scan for terms whose first (folded) character is one of `first_chars`;
-    /// `raw_forms(c)` gives the characters of unfolded text that fold into `c` (itself
-    /// included).
+/// The wanted terms a Han character (folded) starts: itself, and bigrams by their second
+/// character.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Starts<'t> {
+    alone: Option<&'t str>,
+    pairs: Vec<(char, &'t str)>,
+}
+
+impl<'t> PlainScan<'t> {
+    /// A scan for `terms` (as the n-gram analyzer makes them: a Han character or bigram, a
+    /// stemmed word, a number; other terms can never be found). `raw_forms(c)` gives the
+    /// characters of unfolded text that fold into `c` (itself included).
     pub(crate) fn new<I: IntoIterator<Item = char>>(
-        first_chars: &[char],
+        terms: impl IntoIterator<Item = &'t str>,
         raw_forms: impl Fn(char) -> I,
-    ) -> PlainScan {
+    ) -> PlainScan<'t> {
+        let mut by_first: Vec<(char, Starts<'t>)> = Vec::new();
+        let mut latin = Vec::new();
+        for term in terms {
+            let mut chars = term.chars();
+            let (Some(first), second, None) = (chars.next(), chars.next(), chars.next()) else {
+                // Three or more characters: only a word or number can be that long.
+                if term.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                    latin.push(term);
+                }
+                continue;
+            };
+            if !is_main_block(first) {
+                if first.is_ascii_alphanumeric() {
+                    latin.push(term);
+                }
+                continue;
+            }
+            let at = match by_first.iter().position(|(c, _)| *c == first) {
+                Some(at) => at,
+                None => {
+                    by_first.push((
+                        first,
+                        Starts {
+                            alone: None,
+                            pairs: Vec::new(),
+                        },
+                    ));
+                    by_first.len() - 1
+                }
+            };
+            let starts = &mut by_first[at].1;
+            match second {
+                None => starts.alone = Some(term),
+                Some(second) if is_main_block(second) => starts.pairs.push((second, term)),
+                Some(_) => {}
+            }
+        }
         let mut han = Vec::new();
-        for &c in first_chars.iter().filter(|c| is_main_block(**c)) {
-            for raw in raw_forms(c).into_iter().filter(|r| is_main_block(*r)) {
+        for (c, starts) in by_first {
+            let folds_to_c = |r: &char| is_main_block(*r) && to_simplified(*r) == c;
+            for raw in raw_forms(c).into_iter().filter(folds_to_c) {
                 let mut bytes = [0u8; 3];
                 raw.encode_utf8(&mut bytes);
-                han.push((bytes, c));
+                han.push((bytes, starts.clone()));
             }
         }
         han.sort_unstable();
-        han.dedup();
+        han.dedup_by(|a, b| a.0 == b.0);
         let mut last_bytes: Vec<u8> = han.iter().map(|(b, _)| b[2]).collect();
         last_bytes.sort_unstable();
         last_bytes.dedup();
+        let mut latin_first: Vec<char> = latin.iter().filter_map(|t| t.chars().next()).collect();
+        latin_first.sort_unstable();
+        latin_first.dedup();
         PlainScan {
             han,
             last_bytes,
-            latin: first_chars.iter().any(char::is_ascii_alphanumeric),
+            latin,
+            latin_first,
         }
     }
 
-    /// Calls `visit(start, end, term)` for every term of plain `text` that starts with a
-    /// wanted character: Han characters, Han bigrams (across white space inside a run, as
-    /// the n-gram analyzer joins them), and words and numbers, stemmed, if `wanted` accepts
-    /// their lowercased first character. The terms and byte ranges are those of
-    /// [`for_each_term_unfolded`](super::for_each_term_unfolded), not in order.
+    /// Calls `visit(start, end, term)` for every occurrence in plain `text` of a wanted
+    /// term: Han characters, Han bigrams (across white space inside a run, as the n-gram
+    /// analyzer joins them), words and numbers (stemmed). The terms and byte ranges are
+    /// those of [`for_each_term_unfolded`](super::for_each_term_unfolded), not in order.
     ///
     /// On text that is not plain the terms may differ (never a panic): callers check
     /// [`is_plain`] first (it is stored with each paragraph).
@@ -81,28 +131,29 @@ impl PlainScan {
         &self,
         text: &str,
         stemmer: &mut TextAnalyzer,
-        wanted: impl Fn(char) -> bool,
-        mut visit: impl FnMut(usize, usize, &str),
+        mut visit: impl FnMut(usize, usize, &'t str),
     ) {
         let bytes = text.as_bytes();
-        let mut buf = [0u8; 8];
         let mut han_at = |last: usize| {
             let Some(start) = last.checked_sub(2) else {
                 return;
             };
             let raw = &bytes[start..=last];
-            let Some(&(_, c)) = self.han.iter().find(|(b, _)| b == raw) else {
+            let Some((_, starts)) = self.han.iter().find(|(b, _)| b == raw) else {
                 return;
             };
             // A match of a whole character's bytes starts on a character boundary.
-            visit(start, last + 1, c.encode_utf8(&mut buf));
-            let Some((next, next_end)) = next_in_run(text, last + 1) else {
+            if let Some(term) = starts.alone {
+                visit(start, last + 1, term);
+            }
+            if starts.pairs.is_empty() {
                 return;
-            };
-            let len = c.len_utf8();
-            let bigram_len = len + to_simplified(next).encode_utf8(&mut buf[len..]).len();
-            if let Ok(bigram) = std::str::from_utf8(&buf[..bigram_len]) {
-                visit(start, next_end, bigram);
+            }
+            if let Some((next, next_end)) = next_in_run(text, last + 1) {
+                let next = to_simplified(next);
+                if let Some(&(_, term)) = starts.pairs.iter().find(|(c, _)| *c == next) {
+                    visit(start, next_end, term);
+                }
             }
         };
         for chunk in self.last_bytes.chunks(3) {
@@ -113,8 +164,17 @@ impl PlainScan {
                 _ => {}
             }
         }
-        if self.latin {
-            words(text, stemmer, wanted, &mut visit);
+        if !self.latin.is_empty() {
+            words(
+                text,
+                stemmer,
+                |c| self.latin_first.contains(&c),
+                |start, end, stemmed| {
+                    if let Some(&term) = self.latin.iter().find(|t| **t == stemmed) {
+                        visit(start, end, term);
+                    }
+                },
+            );
         }
     }
 }
@@ -176,7 +236,7 @@ fn words(
     text: &str,
     stemmer: &mut TextAnalyzer,
     wanted: impl Fn(char) -> bool,
-    visit: &mut impl FnMut(usize, usize, &str),
+    mut visit: impl FnMut(usize, usize, &str),
 ) {
     let bytes = text.as_bytes();
     let mut lower = String::new();
@@ -216,16 +276,16 @@ mod tests {
     use super::*;
     use crate::analysis::{for_each_gram_term, traditional_forms, word_stemmer, Folded};
 
-    /// The folded pass's terms starting with a `wanted` character, as `(start, end, term)`
-    /// in order: what the plain scan must give, positions aside.
-    fn expected(text: &str, wanted: impl Fn(char) -> bool) -> Vec<(usize, usize, String)> {
+    /// The folded pass's occurrences of `terms`, as `(start, end, term)` in order: what
+    /// the plain scan must give, positions aside.
+    fn expected(text: &str, terms: &[&str]) -> Vec<(usize, usize, String)> {
         let mut out = Vec::new();
         for_each_gram_term(
             &mut Folded::default(),
             &mut word_stemmer(),
             text,
             |_, s, e, t| {
-                if t.chars().next().is_some_and(&wanted) {
+                if terms.contains(&t) {
                     out.push((s, e, t.to_owned()));
                 }
             },
@@ -234,17 +294,14 @@ mod tests {
         out
     }
 
-    fn scanned(text: &str, first_chars: &[char]) -> Vec<(usize, usize, String)> {
-        let scan = PlainScan::new(first_chars, |c| {
+    fn scanned(text: &str, terms: &[&str]) -> Vec<(usize, usize, String)> {
+        let scan = PlainScan::new(terms.iter().copied(), |c| {
             std::iter::once(c).chain(traditional_forms(c))
         });
         let mut out = Vec::new();
-        scan.for_each_term(
-            text,
-            &mut word_stemmer(),
-            |c| first_chars.contains(&c),
-            |s, e, t| out.push((s, e, t.to_owned())),
-        );
+        scan.for_each_term(text, &mut word_stemmer(), |s, e, t| {
+            out.push((s, e, t.to_owned()))
+        });
         out.sort();
         out
     }
@@ -258,21 +315,29 @@ mod tests {
                 continue;
             }
             plain += 1;
-            // Each character of the paragraph in turn, a few at once, and letters.
-            let chars: Vec<char> = text.chars().filter(|c| is_main_block(*c)).collect();
-            for first in chars.chunks(5).take(6) {
+            // Some of the paragraph's own terms (characters, bigrams, words, numbers) at a
+            // time, with terms it lacks.
+            let mut own = Vec::new();
+            for_each_gram_term(
+                &mut Folded::default(),
+                &mut word_stemmer(),
+                text,
+                |_, _, _, t| own.push(t.to_owned()),
+            );
+            for skip in 0..4 {
+                let mut terms: Vec<&str> = own
+                    .iter()
+                    .skip(skip)
+                    .step_by(5)
+                    .map(String::as_str)
+                    .collect();
+                terms.extend(["劳工", "國", "rights", "2021", "the"]);
                 assert_eq!(
-                    scanned(text, first),
-                    expected(text, |c| first.contains(&c)),
-                    "{first:?} in {text}"
+                    scanned(text, &terms),
+                    expected(text, &terms),
+                    "{terms:?} in {text}"
                 );
             }
-            let latin = ['h', 'u', 'a', '2', '1'];
-            assert_eq!(
-                scanned(text, &latin),
-                expected(text, |c| latin.contains(&c)),
-                "{text}"
-            );
         }
         // All of the shipped document is plain.
         assert_eq!(plain, shipped.split("\n\n").count());
@@ -303,12 +368,13 @@ mod tests {
             text in "[人权國勞劳会 aAB0-9.,:/%'’\t　，。（）…\n-]{0,24}"
         ) {
             prop_assume!(is_plain(&text));
-            for first in [&['权', '劳'][..], &['会', '国', 'a'], &['2', '1', 'b'], &['人', '权', '会', '国', '劳']] {
-                prop_assert_eq!(
-                    scanned(&text, first),
-                    expected(&text, |c| first.contains(&c)),
-                    "{:?}", first
-                );
+            for terms in [
+                &["权", "劳动", "人权", "会"][..],
+                &["会", "国", "会人", "a", "ab"],
+                &["2", "10", "b", "aab"],
+                &["人", "权人", "劳", "劳劳", "国会", "会国", "aa", "0"],
+            ] {
+                prop_assert_eq!(scanned(&text, terms), expected(&text, terms), "{:?}", terms);
             }
         }
     }

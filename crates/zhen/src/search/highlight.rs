@@ -150,7 +150,7 @@ pub(crate) struct Highlighter<'p> {
     /// For a query whose every sequence is one term or Han characters only (all but
     /// phrases of words in letters), the scan that finds its terms in a plain text
     /// without reading all of it.
-    plain: Option<PlainScan>,
+    plain: Option<PlainScan<'p>>,
     stemmer: TextAnalyzer,
     folded: Folded,
     tokens: Vec<Found<'p>>,
@@ -198,7 +198,7 @@ impl<'p> Highlighter<'p> {
                 })
         });
         let plain = scannable_all.then(|| {
-            PlainScan::new(&first_chars, |c| {
+            PlainScan::new(needed.iter().copied(), |c| {
                 std::iter::once(c).chain(crate::analysis::traditional_forms(c))
             })
         });
@@ -250,8 +250,6 @@ impl<'p> Highlighter<'p> {
     /// for how a sequence goes on from there).
     fn plain_terms(&mut self, text: &str) {
         let Highlighter {
-            needed,
-            first_chars,
             plain,
             tokens,
             stemmer,
@@ -259,12 +257,14 @@ impl<'p> Highlighter<'p> {
         } = self;
         tokens.clear();
         if let Some(plain) = plain {
-            plain.for_each_term(
-                text,
-                stemmer,
-                |c| first_chars.contains(&c),
-                |start, end, term| keep_if_needed(needed, tokens, (start, start, end), term),
-            );
+            plain.for_each_term(text, stemmer, |start, end, term| {
+                tokens.push(Found {
+                    term,
+                    start,
+                    end,
+                    position: start,
+                })
+            });
         }
         tokens.sort_unstable_by_key(|t| (t.position, t.end));
     }
