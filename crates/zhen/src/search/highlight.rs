@@ -221,11 +221,11 @@ impl<'p> Highlighter<'p> {
     /// sequence; else, for unquoted clauses, each of its words where it stands, else that
     /// word's compound parts. Matching runs on the n-gram analyzer's terms (characters and
     /// bigrams for Han, stemmed words otherwise), which needs no dictionary: highlighting a
-    /// hit costs one folding pass over its text, not a word segmentation.
+    /// hit costs at most one folding pass over its text, not a word segmentation.
     ///
     /// `plain` says whether the text is plain ([`is_plain`], stored with each paragraph):
-    /// if so, and the query needs no positions, its terms are looked for where they can
-    /// start only.
+    /// if so, and no sequence of the query is of words in letters (which need the
+    /// analyzer's positions), its terms are looked for only where they can start.
     ///
     /// [`is_plain`]: crate::analysis::is_plain
     pub(crate) fn highlights(&mut self, text: &str, plain: bool) -> Vec<Highlight> {
