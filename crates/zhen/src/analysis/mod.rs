@@ -332,33 +332,15 @@ pub(crate) fn for_each_term_unfolded(
             *position += 1;
         } else if c.is_ascii_alphanumeric() {
             run = None;
-            let (token_end, number) = if c.is_ascii_digit() {
-                segment::digits_end(text, i)
-            } else {
-                (segment::word_end(text, i), None)
-            };
             let position = match last {
                 None => 0,
                 Some((p, true)) => p + 2,
                 Some((p, false)) => p + 1,
             };
             last = Some((position, false));
-            if wanted(c.to_ascii_lowercase()) {
-                let term = match &number {
-                    Some(number) => number.as_ref(),
-                    None => {
-                        lower.clear();
-                        lower.push_str(&text[i..token_end]);
-                        lower.make_ascii_lowercase();
-                        &lower
-                    }
-                };
-                let mut stream = stemmer.token_stream(term);
-                while let Some(token) = stream.next() {
-                    visit(position, i, token_end, &token.text);
-                }
-            }
-            skip_to = token_end;
+            skip_to = read_ascii_word(text, i, stemmer, &wanted, &mut lower, |end, term| {
+                visit(position, i, end, term)
+            });
         } else if c.is_ascii_whitespace() {
             // The run goes on if Han follows; anything else closes it.
         } else if c.is_ascii() {
@@ -377,6 +359,42 @@ pub(crate) fn for_each_term_unfolded(
         }
     }
     true
+}
+
+/// Reads the word or number that starts with the ASCII letter or digit at byte `start` of
+/// `text`, as the n-gram analyzer reads it, and returns its end. If `wanted` accepts its
+/// first character lowercased, `visit(end, term)` gets each of its terms (lowercased and
+/// stemmed; `lower` is the buffer for that).
+pub(crate) fn read_ascii_word(
+    text: &str,
+    start: usize,
+    stemmer: &mut TextAnalyzer,
+    wanted: impl Fn(char) -> bool,
+    lower: &mut String,
+    mut visit: impl FnMut(usize, &str),
+) -> usize {
+    let first = char::from(text.as_bytes()[start]);
+    let (end, number) = if first.is_ascii_digit() {
+        segment::digits_end(text, start)
+    } else {
+        (segment::word_end(text, start), None)
+    };
+    if wanted(first.to_ascii_lowercase()) {
+        let term = match &number {
+            Some(number) => number.as_ref(),
+            None => {
+                lower.clear();
+                lower.push_str(&text[start..end]);
+                lower.make_ascii_lowercase();
+                &*lower
+            }
+        };
+        let mut stream = stemmer.token_stream(term);
+        while let Some(token) = stream.next() {
+            visit(end, &token.text);
+        }
+    }
+    end
 }
 
 /// Stems a whole string as one token, as [`analyzer()`] stems words: the filter chain of

@@ -18,7 +18,7 @@
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::{segment, to_simplified};
+use super::to_simplified;
 
 /// Whether `text` is plain (see the [module docs](self)): the unfolded n-gram pass gives
 /// exactly the folded pass's terms on it, and so does [`PlainScan`].
@@ -244,27 +244,9 @@ fn words(
     // Only ASCII letters and digits start a word or number in plain text, and each one
     // read is skipped whole: the next such byte after it starts the next.
     while let Some(start) = next_ascii_alphanumeric(bytes, at) {
-        let first = char::from(bytes[start]);
-        let (end, number) = if first.is_ascii_digit() {
-            segment::digits_end(text, start)
-        } else {
-            (segment::word_end(text, start), None)
-        };
-        if wanted(first.to_ascii_lowercase()) {
-            let term = match &number {
-                Some(number) => number.as_ref(),
-                None => {
-                    lower.clear();
-                    lower.push_str(&text[start..end]);
-                    lower.make_ascii_lowercase();
-                    &lower
-                }
-            };
-            let mut stream = stemmer.token_stream(term);
-            while let Some(token) = stream.next() {
-                visit(start, end, &token.text);
-            }
-        }
+        let end = super::read_ascii_word(text, start, stemmer, &wanted, &mut lower, |end, term| {
+            visit(start, end, term)
+        });
         at = end.max(start + 1);
     }
 }
