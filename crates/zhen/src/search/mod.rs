@@ -4,6 +4,7 @@ mod guard;
 mod highlight;
 mod metadata;
 pub mod query;
+mod spaced;
 mod stored;
 mod top;
 
@@ -443,7 +444,18 @@ impl Searcher {
                 }
                 Box::new(BooleanQuery::new(clauses))
             };
-            compiled.tiers = compiled.tiers.into_iter().map(filtered).collect();
+            compiled.tiers = compiled
+                .tiers
+                .into_iter()
+                .map(|tier| match tier.downcast::<spaced::SpacedWords>() {
+                    Ok(mut spaced) => {
+                        spaced.filters.extend(filters.iter().cloned());
+                        spaced.general = filtered(spaced.general);
+                        spaced as Box<dyn Query>
+                    }
+                    Err(tier) => filtered(tier),
+                })
+                .collect();
             compiled.count = compiled.count.map(filtered);
         }
         let mut highlighter =
@@ -467,10 +479,13 @@ impl Searcher {
                     total,
                 ),
             },
-            None => {
-                let top_docs = TopDocs::with_limit(limit).order_by_score();
-                searcher.search(&compiled.tiers[0], &(top_docs, Count))?
-            }
+            None => match compiled.tiers[0].downcast_ref::<spaced::SpacedWords>() {
+                Some(spaced) => spaced.top_and_count(&searcher, limit)?,
+                None => {
+                    let top_docs = TopDocs::with_limit(limit).order_by_score();
+                    searcher.search(&compiled.tiers[0], &(top_docs, Count))?
+                }
+            },
         };
         let searched = Instant::now();
         let mut hits = Vec::with_capacity(top.len());

@@ -14,6 +14,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
+use super::spaced::{Bonus, Leg, Limit, SpacedWords};
 use crate::analysis::{analyze, AnalyzedToken};
 
 /// How much a contiguous (phrase) match of a multi-token word adds, relative to the
@@ -482,20 +483,15 @@ impl Compiler<'_, '_> {
 
     /// The terms of `seq` at their relative positions: a phrase, or a term for one term.
     fn sequence(&self, grams: bool, seq: &Sequence, slop: u32) -> Built {
-        if seq.len() == 1 {
-            let text = &seq[0].1;
-            let mut chars = text.chars();
-            if let (true, Some(c), None) = (grams, chars.next(), chars.next()) {
-                if crate::analysis::is_han(c) {
-                    // The gram field keeps a character alone only at the edges of runs.
-                    return Built {
-                        query: Box::new(TermQuery::new(
-                            Term::from_field_text(self.target.chars_field, text),
-                            IndexRecordOption::WithFreqs,
-                        )),
-                        node: self.leaf(|| format!("term body_chars:{text}")),
-                    };
-                }
+        if let [(_, text)] = seq.as_slice() {
+            if self.sequence_field(grams, seq) == self.target.chars_field {
+                return Built {
+                    query: Box::new(TermQuery::new(
+                        Term::from_field_text(self.target.chars_field, text),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    node: self.leaf(|| format!("term body_chars:{text}")),
+                };
             }
             return self.term(grams, text);
         }
@@ -517,6 +513,46 @@ impl Compiler<'_, '_> {
                 };
                 format!("phrase {name}:\"{}\"{slop_note}", words.join(" "))
             }),
+        }
+    }
+
+    /// The terms of [`Compiler::sequence`]'s query for `seq`, in its field.
+    fn sequence_terms(&self, grams: bool, seq: &Sequence) -> Vec<Term> {
+        seq.iter()
+            .map(|(_, text)| Term::from_field_text(self.sequence_field(grams, seq), text))
+            .collect()
+    }
+
+    /// The field [`Compiler::sequence`] looks `seq` up in: one Han character in the
+    /// character field (the gram field keeps a character alone only at the edges of runs).
+    fn sequence_field(&self, grams: bool, seq: &Sequence) -> Field {
+        if let [(_, text)] = seq.as_slice() {
+            let mut chars = text.chars();
+            if let (true, Some(c), None) = (grams, chars.next(), chars.next()) {
+                if crate::analysis::is_han(c) {
+                    return self.target.chars_field;
+                }
+            }
+        }
+        self.field(grams).0
+    }
+
+    /// A word as a [`Leg`] of a [`SpacedWords`] query, as [`Compiler::word`] requires and
+    /// scores it, when one term finds it (not a compound, at most two characters).
+    fn leg(&self, pattern: &TokenPattern) -> Option<Leg> {
+        let word = Term::from_field_text(self.target.words_field, &pattern.term);
+        match &pattern.grams {
+            None => Some(Leg {
+                required: word,
+                boost: 1.0,
+                word: None,
+            }),
+            Some(grams) if grams.len() == 1 && pattern.parts.is_empty() => Some(Leg {
+                required: self.sequence_terms(true, grams).pop()?,
+                boost: GRAM_WEIGHT,
+                word: Some(word),
+            }),
+            Some(_) => None,
         }
     }
 
@@ -826,6 +862,9 @@ pub(crate) fn compile(
     // The tokens of the plain (single-alternative, unquoted) groups, for the proximity bonus.
     let mut plain_tokens: Vec<AnalyzedToken> = Vec::new();
     let mut plain_groups = 0;
+    // While every group is one required word that a single term finds: the query's words
+    // as a [`SpacedWords`] query (see there).
+    let mut legs: Option<Vec<Leg>> = Some(Vec::new());
 
     // A group made only of common English words (`the`, `of`) is optional unless the whole
     // query is made of them.
@@ -871,6 +910,14 @@ pub(crate) fn compile(
                 c.words_clause(&a, &tokens, contiguous.is_none())
             };
             alternatives.push((Occur::Should, built));
+            let leg = match (group.len(), is_phrase, optional, tokens.as_slice()) {
+                (1, false, false, [token]) => c.leg(token),
+                _ => None,
+            };
+            match (legs.as_mut(), leg) {
+                (Some(legs), Some(leg)) => legs.push(leg),
+                _ => legs = None,
+            }
             if group.len() == 1 && !is_phrase {
                 plain_tokens.extend(a.words.iter().cloned());
                 plain_texts.push(clause.text());
@@ -900,6 +947,7 @@ pub(crate) fn compile(
              search for words, numbers or Chinese characters",
         ));
     }
+    let mut bonuses: Vec<Bonus> = Vec::new();
     if plain_groups >= 2 {
         // Spaced words that stand close together score extra; written contiguously
         // (`宗教 自由` as `宗教自由`), as much as a phrase.
@@ -908,17 +956,45 @@ pub(crate) fn compile(
             .enumerate()
             .map(|(i, t)| (i, t.text.clone()))
             .collect();
-        clauses.push((
-            Occur::Should,
-            boost(c.sequence(false, &seq, PROXIMITY_SLOP), PROXIMITY_BOOST),
-        ));
+        let proximity = boost(c.sequence(false, &seq, PROXIMITY_SLOP), PROXIMITY_BOOST);
+        if let Some(legs) = &legs {
+            bonuses.push(Bonus {
+                query: proximity.query.box_clone(),
+                terms: c.sequence_terms(false, &seq),
+                boost: PROXIMITY_BOOST,
+                // The phrase's terms are the legs' words (a word of letters is its own
+                // required term).
+                limits: legs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, leg)| match leg.word {
+                        Some(_) => Limit::Word(i),
+                        None => Limit::Required(i),
+                    })
+                    .collect(),
+            });
+        }
+        clauses.push((Occur::Should, proximity));
         let joined = plain_texts.join(" ");
         if has_han(&joined) {
             let grams = c.grams_of(&joined);
-            clauses.push((
-                Occur::Should,
-                boost(c.sequence(true, &grams, 0), PHRASE_BOOST),
-            ));
+            let contiguous = boost(c.sequence(true, &grams, 0), PHRASE_BOOST);
+            if let Some(legs) = &legs {
+                bonuses.push(Bonus {
+                    query: contiguous.query.box_clone(),
+                    terms: c.sequence_terms(true, &grams),
+                    boost: PHRASE_BOOST,
+                    // Where the joined words occur, each word's bigram occurs too. (A
+                    // character's frequency in its field is always 1: no limit.)
+                    limits: legs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, leg)| leg.required.field() == c.target.grams_field)
+                        .map(|(i, _)| Limit::Required(i))
+                        .collect(),
+                });
+            }
+            clauses.push((Occur::Should, contiguous));
         }
     }
     let mut exclusions: Vec<Built> = Vec::new();
@@ -1028,9 +1104,22 @@ pub(crate) fn compile(
             (vec![contiguous.query, all.query], Some(count), None, tree)
         }
         _ => {
+            let spaced = match legs {
+                Some(legs) if exclusions.is_empty() && !bonuses.is_empty() => Some((legs, bonuses)),
+                _ => None,
+            };
             clauses.extend(exclusions.into_iter().map(|e| (Occur::MustNot, e)));
             let built = boolean(clauses);
-            (vec![built.query], None, None, built.node)
+            let query = match spaced {
+                Some((legs, bonuses)) => Box::new(SpacedWords {
+                    legs,
+                    bonuses,
+                    filters: Vec::new(),
+                    general: built.query,
+                }),
+                None => built.query,
+            };
+            (vec![query], None, None, built.node)
         }
     };
     Ok(Compiled {

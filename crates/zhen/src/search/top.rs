@@ -31,8 +31,7 @@ impl Collector for TopExcluding<'_> {
     fn for_segment(&self, segment_ord: u32, reader: &SegmentReader) -> tantivy::Result<SegmentTop> {
         Ok(SegmentTop {
             segment_ord,
-            limit: self.limit,
-            heap: BinaryHeap::with_capacity(self.limit),
+            top: TopK::new(self.limit),
             exclude: self.exclude.scorer(reader, 1.0)?,
         })
     }
@@ -66,22 +65,17 @@ impl Collector for TopExcluding<'_> {
     }
 }
 
-/// One segment's best hits so far.
+/// One segment's best hits so far, less the excluded.
 pub(crate) struct SegmentTop {
     segment_ord: u32,
-    limit: usize,
-    /// The worst kept hit on top.
-    heap: BinaryHeap<Reverse<Ranked>>,
+    top: TopK,
     exclude: Box<dyn Scorer>,
 }
 
 impl SegmentTop {
     /// The score a hit must beat to be kept.
     fn threshold(&self) -> Score {
-        match self.heap.peek() {
-            Some(Reverse(worst)) if self.heap.len() >= self.limit => worst.score,
-            _ => Score::MIN,
-        }
+        self.top.threshold().unwrap_or(Score::MIN)
     }
 
     /// Whether `exclude` matches `doc`. Documents come in increasing order, so the
@@ -98,23 +92,65 @@ impl SegmentCollector for SegmentTop {
     type Fruit = Vec<(Score, DocAddress)>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        if self.limit == 0 || (self.heap.len() >= self.limit && score <= self.threshold()) {
+        if !self.top.would_keep(score) || self.excluded(doc) {
             return;
         }
-        if self.excluded(doc) {
+        self.top
+            .offer(score, DocAddress::new(self.segment_ord, doc));
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.top.into_sorted()
+    }
+}
+
+/// The best `limit` hits offered, in the order they were offered: a hit is kept when it
+/// scores more than the worst kept one (so among equal scores the earlier offered, as
+/// tantivy's `TopDocs` keeps the earlier document).
+pub(crate) struct TopK {
+    limit: usize,
+    /// The worst kept hit on top.
+    heap: BinaryHeap<Reverse<Ranked>>,
+}
+
+impl TopK {
+    pub(crate) fn new(limit: usize) -> TopK {
+        TopK {
+            limit,
+            heap: BinaryHeap::with_capacity(limit),
+        }
+    }
+
+    /// The score a hit must beat to be kept, once `limit` hits are kept.
+    pub(crate) fn threshold(&self) -> Option<Score> {
+        match self.heap.peek() {
+            Some(Reverse(worst)) if self.heap.len() >= self.limit => Some(worst.score),
+            _ => None,
+        }
+    }
+
+    /// Whether a hit scoring `score` would be kept now.
+    pub(crate) fn would_keep(&self, score: Score) -> bool {
+        self.limit > 0 && self.threshold().is_none_or(|threshold| score > threshold)
+    }
+
+    /// Keeps the hit if it is among the best so far.
+    pub(crate) fn offer(&mut self, score: Score, address: DocAddress) {
+        if !self.would_keep(score) {
             return;
         }
         if self.heap.len() >= self.limit {
             self.heap.pop();
         }
-        self.heap.push(Reverse(Ranked { score, doc }));
+        self.heap.push(Reverse(Ranked { score, address }));
     }
 
-    fn harvest(self) -> Self::Fruit {
-        let segment_ord = self.segment_ord;
+    /// The kept hits, best first.
+    pub(crate) fn into_sorted(self) -> Vec<(Score, DocAddress)> {
         self.heap
+            .into_sorted_vec()
             .into_iter()
-            .map(|Reverse(r)| (r.score, DocAddress::new(segment_ord, r.doc)))
+            .map(|Reverse(r)| (r.score, r.address))
             .collect()
     }
 }
@@ -123,7 +159,7 @@ impl SegmentCollector for SegmentTop {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Ranked {
     score: Score,
-    doc: DocId,
+    address: DocAddress,
 }
 
 impl Eq for Ranked {}
@@ -132,7 +168,7 @@ impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> Ordering {
         self.score
             .total_cmp(&other.score)
-            .then_with(|| other.doc.cmp(&self.doc))
+            .then_with(|| other.address.cmp(&self.address))
     }
 }
 

@@ -1,0 +1,681 @@
+//! Queries of several spaced words (`合同 违约`): every word required, and two bonuses
+//! checked only where they can change the best hits.
+//!
+//! Such a query requires each word (as its characters, scoring extra where they stand as
+//! the word) and adds two bonuses: the words close together (a sloppy phrase of the words)
+//! and the words written contiguously (a phrase of the joined text's bigrams). As one
+//! boolean query, tantivy checks both phrases' positions for every match, and every match
+//! is counted and scored: `人民 法院` on prc-laws checked 10,551 paragraphs' positions twice
+//! to return ten.
+//!
+//! A phrase's BM25 score grows with how often it occurs in the paragraph, which is at most
+//! how often each of its words occurs there: a frequency read anyway to score the words.
+//! So each match gets a bound on its bonuses from its words' frequencies (not from the
+//! phrase's highest possible score, which exceeds the spread of the words' scores and so
+//! would rule nothing out), and the phrases are checked only for the matches whose bound
+//! could lift them into the best hits so far, each at that match alone (`seek_danger`, not
+//! walked to its next match). `人民 法院` then checks 114 matches; `合同 违约`, whose
+//! bonuses decide its ranking, still checks 267 of its 286. The count, the hits and their
+//! scores are those of the boolean query ([`SpacedWords::general`]), which the tests hold
+//! it to.
+
+use std::cell::RefCell;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, EnableScoring, Query, Weight};
+use tantivy::schema::IndexRecordOption;
+use tantivy::{
+    DocAddress, DocId, DocSet, Score, SeekDangerResult, SegmentReader, Term, TERMINATED,
+};
+
+use super::top::TopK;
+
+/// One required word of a [`SpacedWords`] query.
+#[derive(Debug, Clone)]
+pub(crate) struct Leg {
+    /// The term every match has: the word's characters (one bigram, or one character) or,
+    /// for a word of letters or digits, the word.
+    pub required: Term,
+    pub boost: Score,
+    /// The word as a word, scoring extra where present (`None` when `required` is it).
+    pub word: Option<Term>,
+}
+
+/// Which frequency bounds a bonus phrase's frequency in a paragraph.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Limit {
+    /// The frequency of leg `i`'s required term.
+    Required(usize),
+    /// The frequency of leg `i`'s word.
+    Word(usize),
+}
+
+/// A phrase (or term) that adds to the score of the matches it also matches.
+#[derive(Debug)]
+pub(crate) struct Bonus {
+    /// The bonus as it runs: its query, boosted.
+    pub query: Box<dyn Query>,
+    /// Its terms, all of one field, for its BM25 weight.
+    pub terms: Vec<Term>,
+    pub boost: Score,
+    /// Each occurrence of the bonus is an occurrence of each of these legs' terms, so its
+    /// frequency is at most the least of theirs. Empty: bounded by its highest score alone.
+    pub limits: Vec<Limit>,
+}
+
+impl Clone for Bonus {
+    fn clone(&self) -> Bonus {
+        Bonus {
+            query: self.query.box_clone(),
+            terms: self.terms.clone(),
+            boost: self.boost,
+            limits: self.limits.clone(),
+        }
+    }
+}
+
+/// Several required words and their bonuses. As a tantivy [`Query`] it is
+/// [`general`](SpacedWords::general), the equivalent boolean query; [`SpacedWords::top_and_count`]
+/// is the pruned evaluation that searches run.
+#[derive(Debug)]
+pub(crate) struct SpacedWords {
+    pub legs: Vec<Leg>,
+    pub bonuses: Vec<Bonus>,
+    /// Terms every hit must have, scoring nothing (`--doc`, `--lang`).
+    pub filters: Vec<Term>,
+    /// The same query as tantivy's boolean query: every leg and filter required, the
+    /// bonuses optional.
+    pub general: Box<dyn Query>,
+}
+
+impl Clone for SpacedWords {
+    fn clone(&self) -> SpacedWords {
+        SpacedWords {
+            legs: self.legs.clone(),
+            bonuses: self.bonuses.clone(),
+            filters: self.filters.clone(),
+            general: self.general.box_clone(),
+        }
+    }
+}
+
+impl Query for SpacedWords {
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        self.general.weight(enable_scoring)
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.general.query_terms(visitor)
+    }
+}
+
+/// A bonus ready for a segment's matches.
+struct BonusWeight {
+    weight: Box<dyn Weight>,
+    bm25: Bm25Weight,
+    limits: Vec<Limit>,
+    field: tantivy::schema::Field,
+}
+
+impl SpacedWords {
+    /// The best `limit` hits, best first (ties to the earlier document, as tantivy's
+    /// `TopDocs`), and how many paragraphs match: one pass over the matches.
+    pub(crate) fn top_and_count(
+        &self,
+        searcher: &tantivy::Searcher,
+        limit: usize,
+    ) -> tantivy::Result<(Vec<(Score, DocAddress)>, usize)> {
+        let run = self.run(searcher, limit)?;
+        Ok((run.top, run.total))
+    }
+
+    fn run(&self, searcher: &tantivy::Searcher, limit: usize) -> tantivy::Result<Run> {
+        // The legs' terms recur in the bonuses: each document frequency is looked up once
+        // (a term-dictionary lookup in every segment).
+        let cached = CachedStatistics {
+            searcher,
+            doc_freqs: RefCell::new(Vec::new()),
+        };
+        let stats: &dyn Bm25StatisticsProvider = &cached;
+        let term_weight = |term: &Term, boost: Score| -> tantivy::Result<Bm25Weight> {
+            Ok(Bm25Weight::for_terms(stats, std::slice::from_ref(term))?.boost_by(boost))
+        };
+        let legs: Vec<(Bm25Weight, Option<Bm25Weight>)> = self
+            .legs
+            .iter()
+            .map(|leg| {
+                Ok((
+                    term_weight(&leg.required, leg.boost)?,
+                    leg.word.as_ref().map(|w| term_weight(w, 1.0)).transpose()?,
+                ))
+            })
+            .collect::<tantivy::Result<_>>()?;
+        let enable = EnableScoring::enabled_from_statistics_provider(stats, searcher);
+        let bonuses: Vec<BonusWeight> = self
+            .bonuses
+            .iter()
+            .map(|b| {
+                Ok(BonusWeight {
+                    weight: b.query.weight(enable)?,
+                    bm25: Bm25Weight::for_terms(stats, &b.terms)?.boost_by(b.boost),
+                    limits: b.limits.clone(),
+                    field: b.terms[0].field(),
+                })
+            })
+            .collect::<tantivy::Result<_>>()?;
+
+        let mut top = TopK::new(limit);
+        let mut total = 0usize;
+        let mut checked = 0usize;
+        for (ord, reader) in searcher.segment_readers().iter().enumerate() {
+            let Some(mut segment) = Segment::open(self, &legs, &bonuses, reader)? else {
+                continue;
+            };
+            let alive = reader.alive_bitset();
+            let mut doc = segment.first();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    total += 1;
+                    let required = segment.required_score(doc);
+                    let worth_checking = match top.threshold() {
+                        Some(threshold) => required + segment.bonus_bound(doc) > threshold,
+                        None => true,
+                    };
+                    if worth_checking {
+                        checked += 1;
+                        let score = match segment.bonus(doc)? {
+                            Some(bonus) => required + bonus,
+                            None => required,
+                        };
+                        top.offer(score, DocAddress::new(ord as u32, doc));
+                    }
+                }
+                doc = segment.advance();
+            }
+        }
+        Ok(Run {
+            top: top.into_sorted(),
+            total,
+            checked,
+        })
+    }
+}
+
+/// What [`SpacedWords::run`] found.
+struct Run {
+    top: Vec<(Score, DocAddress)>,
+    /// The matches.
+    total: usize,
+    /// The matches whose bonuses were checked.
+    #[cfg_attr(not(test), allow(dead_code))]
+    checked: usize,
+}
+
+/// The searcher's statistics, each document frequency looked up once.
+struct CachedStatistics<'s> {
+    searcher: &'s tantivy::Searcher,
+    /// A handful of terms: a list is quicker than hashing them.
+    doc_freqs: RefCell<Vec<(Term, u64)>>,
+}
+
+impl Bm25StatisticsProvider for CachedStatistics<'_> {
+    fn total_num_tokens(&self, field: tantivy::schema::Field) -> tantivy::Result<u64> {
+        self.searcher.total_num_tokens(field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.searcher.total_num_docs()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        if let Some((_, n)) = self.doc_freqs.borrow().iter().find(|(t, _)| t == term) {
+            return Ok(*n);
+        }
+        let n = self.searcher.doc_freq(term)?;
+        self.doc_freqs.borrow_mut().push((term.clone(), n));
+        Ok(n)
+    }
+}
+
+/// One leg's scorers in a segment.
+struct LegScorers {
+    required: TermScorer,
+    word: Option<TermScorer>,
+}
+
+/// A bonus's state in a segment: its scorer is made at the first match it is checked for.
+struct BonusState<'w> {
+    weight: &'w BonusWeight,
+    fieldnorms: FieldNormReader,
+    /// The weight's limits, their legs counted in the segment's order.
+    limits: Vec<Limit>,
+    scorer: Option<Box<dyn tantivy::query::Scorer>>,
+    /// No match of the bonus lies before this document (tantivy's `seek_danger`).
+    lower: DocId,
+}
+
+/// A [`SpacedWords`] query in one segment: the conjunction of its legs (and filters).
+struct Segment<'w> {
+    reader: &'w SegmentReader,
+    /// Legs, least frequent first: the first drives the conjunction.
+    legs: Vec<LegScorers>,
+    filters: Vec<SegmentPostings>,
+    bonuses: Vec<BonusState<'w>>,
+}
+
+/// A term's postings in a segment, scored as tantivy's term query scores them.
+struct TermScorer {
+    postings: SegmentPostings,
+    fieldnorms: FieldNormReader,
+    bm25: Bm25Weight,
+}
+
+impl TermScorer {
+    /// `None` when the term does not occur in the segment.
+    fn open(
+        reader: &SegmentReader,
+        term: &Term,
+        bm25: &Bm25Weight,
+    ) -> tantivy::Result<Option<TermScorer>> {
+        let field = term.field();
+        let postings = reader
+            .inverted_index(field)?
+            .read_postings(term, IndexRecordOption::WithFreqs)?;
+        let Some(postings) = postings else {
+            return Ok(None);
+        };
+        Ok(Some(TermScorer {
+            postings,
+            fieldnorms: reader.get_fieldnorms_reader(field)?,
+            bm25: bm25.clone(),
+        }))
+    }
+
+    fn doc(&self) -> DocId {
+        self.postings.doc()
+    }
+
+    fn advance(&mut self) -> DocId {
+        self.postings.advance()
+    }
+
+    /// The first document at or after `target`; unlike tantivy's `seek`, `target` may lie
+    /// behind the current document (a leg not yet moved stands on its first).
+    fn seek(&mut self, target: DocId) -> DocId {
+        let doc = self.postings.doc();
+        if doc >= target {
+            return doc;
+        }
+        self.postings.seek(target)
+    }
+
+    fn term_freq(&self) -> u32 {
+        self.postings.term_freq()
+    }
+
+    fn score(&self) -> Score {
+        let doc = self.postings.doc();
+        self.bm25
+            .score(self.fieldnorms.fieldnorm_id(doc), self.postings.term_freq())
+    }
+}
+
+impl<'w> Segment<'w> {
+    /// `None` when some required term does not occur in the segment.
+    fn open(
+        query: &SpacedWords,
+        weights: &[(Bm25Weight, Option<Bm25Weight>)],
+        bonuses: &'w [BonusWeight],
+        reader: &'w SegmentReader,
+    ) -> tantivy::Result<Option<Segment<'w>>> {
+        let mut legs = Vec::with_capacity(query.legs.len());
+        for (leg, (required_weight, word_weight)) in query.legs.iter().zip(weights) {
+            let Some(required) = TermScorer::open(reader, &leg.required, required_weight)? else {
+                return Ok(None);
+            };
+            let word = match (&leg.word, word_weight) {
+                (Some(term), Some(weight)) => TermScorer::open(reader, term, weight)?,
+                _ => None,
+            };
+            legs.push(LegScorers { required, word });
+        }
+        let mut by_cost: Vec<usize> = (0..legs.len()).collect();
+        by_cost.sort_by_key(|&i| legs[i].required.postings.size_hint());
+        // Where each leg of the query stands among them.
+        let mut order = vec![0; legs.len()];
+        for (position, &i) in by_cost.iter().enumerate() {
+            order[i] = position;
+        }
+        let mut slots: Vec<Option<LegScorers>> = legs.into_iter().map(Some).collect();
+        let legs = by_cost
+            .iter()
+            .map(|&i| slots[i].take().expect("each leg once"))
+            .collect();
+        let mut filters = Vec::with_capacity(query.filters.len());
+        for term in &query.filters {
+            match reader
+                .inverted_index(term.field())?
+                .read_postings(term, IndexRecordOption::Basic)?
+            {
+                Some(postings) => filters.push(postings),
+                None => return Ok(None),
+            }
+        }
+        let bonuses = bonuses
+            .iter()
+            .map(|weight| {
+                let limits = weight
+                    .limits
+                    .iter()
+                    .map(|limit| match *limit {
+                        Limit::Required(i) => Limit::Required(order[i]),
+                        Limit::Word(i) => Limit::Word(order[i]),
+                    })
+                    .collect();
+                Ok(BonusState {
+                    weight,
+                    limits,
+                    fieldnorms: reader.get_fieldnorms_reader(weight.field)?,
+                    scorer: None,
+                    lower: 0,
+                })
+            })
+            .collect::<tantivy::Result<_>>()?;
+        Ok(Some(Segment {
+            reader,
+            legs,
+            filters,
+            bonuses,
+        }))
+    }
+
+    /// The first match.
+    fn first(&mut self) -> DocId {
+        let doc = self.legs[0].required.doc();
+        self.align(doc)
+    }
+
+    /// The next match.
+    fn advance(&mut self) -> DocId {
+        let doc = self.legs[0].required.advance();
+        self.align(doc)
+    }
+
+    /// The first match at or after `candidate`, where the first leg stands.
+    fn align(&mut self, mut candidate: DocId) -> DocId {
+        'candidates: while candidate != TERMINATED {
+            for leg in &mut self.legs[1..] {
+                let doc = leg.required.seek(candidate);
+                if doc > candidate {
+                    candidate = self.legs[0].required.seek(doc);
+                    continue 'candidates;
+                }
+            }
+            for filter in &mut self.filters {
+                let doc = match filter.doc() {
+                    doc if doc < candidate => filter.seek(candidate),
+                    doc => doc,
+                };
+                if doc > candidate {
+                    candidate = self.legs[0].required.seek(doc);
+                    continue 'candidates;
+                }
+            }
+            return candidate;
+        }
+        TERMINATED
+    }
+
+    /// The score of the match `doc` without its bonuses, summed as tantivy's boolean
+    /// query sums it: each leg its required term plus its word where present, the legs
+    /// from the least frequent on.
+    fn required_score(&mut self, doc: DocId) -> Score {
+        let mut leg_score = |leg: &mut LegScorers| -> Score {
+            let mut score = leg.required.score();
+            if let Some(word) = &mut leg.word {
+                if word.seek(doc) == doc {
+                    score += word.score();
+                }
+            }
+            score
+        };
+        let (first, rest) = self.legs.split_at_mut(1);
+        match rest.split_first_mut() {
+            None => leg_score(&mut first[0]),
+            Some((second, others)) => {
+                let head = leg_score(&mut first[0]) + leg_score(second);
+                head + others.iter_mut().map(&mut leg_score).sum::<Score>()
+            }
+        }
+    }
+
+    /// The frequency of the term `limit` names in the match the legs stand on (after
+    /// [`Segment::required_score`], which moves the words there); 0 for an absent word.
+    fn frequency(&self, limit: Limit, doc: DocId) -> u32 {
+        match limit {
+            Limit::Required(i) => self.legs[i].required.term_freq(),
+            Limit::Word(i) => match &self.legs[i].word {
+                Some(word) if word.doc() == doc => word.term_freq(),
+                _ => 0,
+            },
+        }
+    }
+
+    /// At least the sum of the bonuses `doc` can score.
+    fn bonus_bound(&self, doc: DocId) -> Score {
+        let mut bound = 0.0;
+        for bonus in &self.bonuses {
+            let weight = bonus.weight;
+            if bonus.limits.is_empty() {
+                bound += weight.bm25.max_score();
+                continue;
+            }
+            let frequency = bonus
+                .limits
+                .iter()
+                .map(|&limit| self.frequency(limit, doc))
+                .min()
+                .unwrap_or(0);
+            if frequency > 0 {
+                bound += weight
+                    .bm25
+                    .score(bonus.fieldnorms.fieldnorm_id(doc), frequency);
+            }
+        }
+        bound
+    }
+
+    /// The sum of the bonuses that match `doc`, summed as tantivy's union sums them;
+    /// `None` when none does.
+    fn bonus(&mut self, doc: DocId) -> tantivy::Result<Option<Score>> {
+        let mut sum: Option<Score> = None;
+        for bonus in &mut self.bonuses {
+            if doc < bonus.lower {
+                continue;
+            }
+            let found = match &mut bonus.scorer {
+                Some(scorer) => scorer.seek_danger(doc),
+                None => {
+                    let (found, scorer) =
+                        bonus.weight.weight.scorer_danger(self.reader, doc, 1.0)?;
+                    bonus.scorer = Some(scorer);
+                    found
+                }
+            };
+            match found {
+                SeekDangerResult::Found => {
+                    let score = bonus.scorer.as_mut().expect("made above").score();
+                    sum = Some(sum.unwrap_or(0.0) + score);
+                }
+                SeekDangerResult::SeekLowerBound(lower) => bonus.lower = lower,
+            }
+        }
+        Ok(sum)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::BufRead;
+
+    use tantivy::collector::{Count, TopDocs};
+    use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, TermQuery};
+
+    use super::*;
+    use crate::search::query;
+    use crate::{Index, IndexBuilder, Paragraph, SearchOptions};
+
+    /// The first `n` paragraphs of the government work reports.
+    fn work_reports(n: usize) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/prc-gov-work-reports.zh.jsonl.gz");
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (the shared corpora beside the checkout)",
+                path.display()
+            )
+        });
+        std::io::BufReader::new(flate2::read::GzDecoder::new(file))
+            .lines()
+            .take(n)
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+                v["text"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pruned_bonuses_give_the_boolean_querys_hits_scores_and_count() {
+        let texts = work_reports(3000);
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = IndexBuilder::create(dir.path()).unwrap();
+        let (first, second) = texts.split_at(1500);
+        for (doc, part) in [("a", first), ("b", second)] {
+            let paragraphs: Vec<Paragraph> = part
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Paragraph::new(doc, i as u32, t.as_str()))
+                .collect();
+            builder.add_paragraphs(doc, &paragraphs).unwrap();
+        }
+        builder.commit().unwrap();
+        // An update adds a segment and deletes a document's paragraphs from the first.
+        let mut update = crate::IndexUpdater::open(dir.path()).unwrap();
+        update
+            .add_text("c", "1. 经济发展，改革开放。\n\n2. 发展经济，深化改革。")
+            .unwrap();
+        update.remove("b").unwrap();
+        update
+            .add_paragraphs("b", &[Paragraph::new("b", 0, "改革 经济 发展")])
+            .unwrap();
+        update.commit().unwrap();
+        let index = Index::open(dir.path()).unwrap();
+        let searcher = index.searcher();
+        let live = searcher.live();
+        let tantivy_searcher = live.reader.searcher();
+        assert!(tantivy_searcher.segment_readers().len() >= 2);
+
+        let queries = [
+            "经济 发展",
+            "改革 开放",
+            "人民 生活",
+            "社会 保障",
+            "就业 收入",
+            "税 费",
+            "经济 增长 发展",
+            "农业 农村 农民",
+            "国有 企业 改革",
+            "环境 保护",
+            "GDP 增长",
+            "改革 economy",
+            // Legs of the character field, whose frequencies bound nothing, beside bigrams.
+            "税 改革",
+            "经济 税",
+            "GDP 经济 增长",
+            "粮 农业 增长",
+        ];
+        let mut pruned = 0;
+        for q in queries {
+            let parsed = query::parse(q).unwrap();
+            let mut grams = searcher.inner.grams.clone();
+            let compiled = searcher
+                .compile(&live.fields, &parsed, &mut grams, false)
+                .unwrap();
+            let spaced = compiled.tiers[0]
+                .downcast_ref::<SpacedWords>()
+                .unwrap_or_else(|| panic!("{q}: {:?}", compiled.tiers));
+            for limit in [1, 3, 10, 50] {
+                let run = spaced.run(&tantivy_searcher, limit).unwrap();
+                let (top, total) = tantivy_searcher
+                    .search(
+                        &spaced.general,
+                        &(TopDocs::with_limit(limit).order_by_score(), Count),
+                    )
+                    .unwrap();
+                assert_eq!(run.top, top, "{q}, {limit} hits");
+                assert_eq!(run.total, total, "{q}, {limit} hits");
+                assert!(run.checked <= run.total);
+                if run.checked < run.total {
+                    pruned += 1;
+                }
+            }
+            // With a filter (`--doc`), as searches add it.
+            for doc in ["a", "b", "zz"] {
+                let term = Term::from_field_text(live.fields.doc, doc);
+                let mut filtered = spaced.clone();
+                filtered.filters.push(term.clone());
+                filtered.general = Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, spaced.general.box_clone()),
+                    (
+                        Occur::Must,
+                        Box::new(ConstScoreQuery::new(
+                            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                            0.0,
+                        )),
+                    ),
+                ]));
+                let run = filtered.run(&tantivy_searcher, 10).unwrap();
+                let (top, total) = tantivy_searcher
+                    .search(
+                        &filtered.general,
+                        &(TopDocs::with_limit(10).order_by_score(), Count),
+                    )
+                    .unwrap();
+                assert_eq!(run.top, top, "{q} in {doc}");
+                assert_eq!(run.total, total, "{q} in {doc}");
+
+                let mut options = SearchOptions::with_limit(10);
+                options.doc = Some(doc.to_owned());
+                let results = searcher.search_with(q, &options).unwrap();
+                assert_eq!(results.total_hits, total, "{q} in {doc}");
+                let scores: Vec<Score> = results.hits.iter().map(|h| h.score).collect();
+                let expected: Vec<Score> = top.iter().map(|(score, _)| *score).collect();
+                assert_eq!(scores, expected, "{q} in {doc}");
+                assert!(results.hits.iter().all(|h| h.doc == doc), "{q} in {doc}");
+            }
+        }
+        assert!(
+            pruned >= 10,
+            "the bounds ruled out some matches' checks in {pruned} runs"
+        );
+
+        // Queries that are not spaced required words run as before.
+        for q in [
+            "经济发展",
+            "经济 -发展",
+            "\"经济\" 发展",
+            "经济 OR 发展 改革",
+            "人民生活 改革",
+            "the economy",
+        ] {
+            let parsed = query::parse(q).unwrap();
+            let mut grams = searcher.inner.grams.clone();
+            let compiled = searcher
+                .compile(&live.fields, &parsed, &mut grams, false)
+                .unwrap();
+            assert!(compiled.tiers.iter().all(|t| !t.is::<SpacedWords>()), "{q}");
+        }
+    }
+}
