@@ -7,8 +7,9 @@
 //! 2. `script` and `segment`: Han runs through jieba (the same dictionary and mode at index
 //!    and query time), letter runs as words, digit runs as whole numbers (`1325`, `16/18`,
 //!    `2022-2024`, `2 800` → `2800`);
-//! 3. tantivy filters: [`RemoveLongFilter`] drops pathological tokens, [`Stemmer`] stems
-//!    English words (`trafficking` → `traffick`).
+//! 3. tantivy filters: [`RemoveLongFilter`] drops pathological tokens, [`EnglishStemmer`]
+//!    stems English words (`trafficking` → `traffick`) as tantivy's `Stemmer` does, skipping
+//!    the tokens it cannot change.
 //!
 //! The result is one [`TextAnalyzer`], registered under [`ANALYZER_NAME`] in every index zhen
 //! opens, so the index writer and the query side cannot drift apart. Other tantivy users can
@@ -31,13 +32,14 @@ mod normalize;
 mod plain;
 mod script;
 mod segment;
+mod stem;
 mod tokenizer;
 mod user_dict;
 
 use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
-use tantivy::tokenizer::{Language, RemoveLongFilter, Stemmer, TextAnalyzer, TokenizerManager};
+use tantivy::tokenizer::{RemoveLongFilter, TextAnalyzer, TokenizerManager};
 
 pub(crate) use normalize::traditional_forms;
 pub use normalize::{to_simplified, Folded};
@@ -46,6 +48,7 @@ pub(crate) use plain::{is_plain, nth_in_run, PlainScan};
 pub(crate) use script::{classify, CharClass};
 pub use script::{detect_lang, is_han, Lang};
 pub use segment::TokenKind;
+pub use stem::{EnglishStemmer, EnglishStemmerFilter, EnglishStemmerStream};
 pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};
 pub use user_dict::UserDict;
 
@@ -146,7 +149,7 @@ pub fn bulk_analyzer() -> TextAnalyzer {
 pub fn analyzer_with(tokenizer: ZhenTokenizer) -> TextAnalyzer {
     TextAnalyzer::builder(tokenizer)
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(Stemmer::new(Language::English))
+        .filter(EnglishStemmer)
         .build()
 }
 
@@ -402,7 +405,7 @@ pub(crate) fn read_ascii_word(
 pub(crate) fn word_stemmer() -> TextAnalyzer {
     TextAnalyzer::builder(tantivy::tokenizer::RawTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(Stemmer::new(Language::English))
+        .filter(EnglishStemmer)
         .build()
 }
 

@@ -1,0 +1,154 @@
+//! English stemming for the tokens that can have an English stem.
+//!
+//! tantivy's [`Stemmer`](tantivy::tokenizer::Stemmer) runs the Snowball algorithm on every
+//! token and copies each token's text into a buffer when nothing changes. Most of zhen's
+//! tokens are Han words, characters and bigrams, which English stemming never changes: every
+//! Snowball English rule removes or rewrites letters of the English alphabet or apostrophes.
+//! On a build of 30,000 prc-laws articles the stemmer was 4% of the CPU profile, for
+//! nothing. [`EnglishStemmer`] stems exactly the tokens with such a letter or an apostrophe,
+//! with the same Snowball implementation as tantivy's, and passes the others through: a
+//! property test holds it to tantivy's filter on arbitrary text.
+
+use std::borrow::Cow;
+
+use tantivy::tokenizer::{Token, TokenFilter, TokenStream, Tokenizer};
+
+/// A [`TokenFilter`] that stems English words as tantivy's English
+/// [`Stemmer`](tantivy::tokenizer::Stemmer) does, skipping tokens it could not change.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EnglishStemmer;
+
+/// Whether English stemming could change `text`.
+fn may_stem(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_alphabetic() || b == b'\'')
+}
+
+impl TokenFilter for EnglishStemmer {
+    type Tokenizer<T: Tokenizer> = EnglishStemmerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> EnglishStemmerFilter<T> {
+        EnglishStemmerFilter { inner: tokenizer }
+    }
+}
+
+/// The tokenizer [`EnglishStemmer`] makes of another.
+#[derive(Clone)]
+pub struct EnglishStemmerFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for EnglishStemmerFilter<T> {
+    type TokenStream<'a> = EnglishStemmerStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        EnglishStemmerStream {
+            tail: self.inner.token_stream(text),
+            stemmer: frostem::Stemmer::new(frostem::Algorithm::English),
+        }
+    }
+}
+
+/// The token stream of [`EnglishStemmerFilter`].
+pub struct EnglishStemmerStream<T> {
+    tail: T,
+    stemmer: frostem::Stemmer,
+}
+
+impl<T: TokenStream> TokenStream for EnglishStemmerStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        if may_stem(&token.text) {
+            if let Cow::Owned(stem) = self.stemmer.stem(&token.text) {
+                token.text = stem;
+            }
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use tantivy::tokenizer::{Language, RawTokenizer, Stemmer, TextAnalyzer};
+
+    use super::*;
+
+    fn stemmed(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while let Some(token) = stream.next() {
+            out.push(token.text.clone());
+        }
+        out
+    }
+
+    fn both() -> (TextAnalyzer, TextAnalyzer) {
+        (
+            TextAnalyzer::builder(RawTokenizer::default())
+                .filter(EnglishStemmer)
+                .build(),
+            TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+        )
+    }
+
+    #[test]
+    fn stems_english_words_and_leaves_the_rest_as_tantivy_does() {
+        let (mut ours, mut tantivy) = both();
+        for text in [
+            "trafficking",
+            "pledges",
+            "rights",
+            "women's",
+            "'s",
+            "skies",
+            "人口贩运",
+            "贩运",
+            "2021",
+            "1,325",
+            "café",
+            "naïve",
+            "ｔｒａｆｆｉｃｋｉｎｇ",
+            "Ελλάδα",
+            "",
+        ] {
+            assert_eq!(
+                stemmed(&mut ours, text),
+                stemmed(&mut tantivy, text),
+                "{text}"
+            );
+        }
+        assert_eq!(stemmed(&mut ours, "trafficking"), ["traffick"]);
+        assert_eq!(stemmed(&mut ours, "人口贩运"), ["人口贩运"]);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        #[test]
+        fn equals_tantivys_stemmer_on_any_text(text in "\\PC{0,12}") {
+            let (mut ours, mut tantivy) = both();
+            prop_assert_eq!(stemmed(&mut ours, &text), stemmed(&mut tantivy, &text));
+        }
+
+        #[test]
+        fn equals_tantivys_stemmer_on_words_with_letters_of_other_alphabets(
+            text in "[a-zA-Z'éèïüßøæœ一人s]{0,12}"
+        ) {
+            let (mut ours, mut tantivy) = both();
+            prop_assert_eq!(stemmed(&mut ours, &text), stemmed(&mut tantivy, &text));
+        }
+    }
+}
