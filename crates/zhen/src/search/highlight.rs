@@ -500,8 +500,12 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
         start = clause_start.unwrap_or(s).max(start);
         // Nor in the middle of an English word: start after its end.
         if inside_word(text, start) {
-            if let Some(i) = text[start..first].find(char::is_whitespace) {
-                start += i + 1;
+            // White space may be wider than a byte (U+3000, the ideographic space).
+            if let Some((i, c)) = text[start..first]
+                .char_indices()
+                .find(|&(_, c)| c.is_whitespace())
+            {
+                start += i + c.len_utf8();
             }
         }
         end = text[start..]
@@ -664,6 +668,19 @@ mod tests {
             "ends mid-word: {}",
             s.text
         );
+        assert!(s.to_string().contains("【human trafficking】"), "{s}");
+    }
+
+    #[test]
+    fn a_window_opening_inside_a_word_starts_after_wide_white_space() {
+        // Found by the quoted-substring property test: U+3000 is three bytes.
+        let text = format!(
+            "{}\u{3000}human trafficking {}",
+            "x".repeat(60),
+            "y".repeat(60)
+        );
+        let s = snippet(&text, &hl(&text, "human trafficking"), 40);
+        assert!(s.text.starts_with("…human"), "{}", s.text);
         assert!(s.to_string().contains("【human trafficking】"), "{s}");
     }
 
