@@ -1,5 +1,6 @@
 //! Searching: query text in, ranked [`Hit`]s with highlights and snippets out.
 
+mod blocks;
 mod guard;
 mod highlight;
 mod metadata;

@@ -15,6 +15,7 @@ use tantivy::schema::Field;
 use tantivy::store::StoreReader;
 use tantivy::{DocAddress, Searcher};
 
+use super::blocks::{varint, BlockStore};
 use crate::error::Result;
 use crate::index::{decode_stored, read_stored, Record};
 
@@ -40,7 +41,14 @@ pub(crate) struct Stores {
 
 struct Opened {
     generation: u64,
-    readers: Arc<[StoreReader]>,
+    readers: Arc<[SegmentStore]>,
+}
+
+/// One segment's store: read in place where its layout allows ([`BlockStore`]), through
+/// tantivy otherwise.
+struct SegmentStore {
+    own: Option<BlockStore>,
+    tantivy: StoreReader,
 }
 
 impl Stores {
@@ -69,7 +77,7 @@ impl Stores {
     }
 
     /// The stores of `searcher`'s segments, in segment order.
-    fn readers(&self, searcher: &Searcher) -> Result<Arc<[StoreReader]>> {
+    fn readers(&self, searcher: &Searcher) -> Result<Arc<[SegmentStore]>> {
         let generation = searcher.generation().generation_id();
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(opened) = open.as_ref().filter(|o| o.generation == generation) {
@@ -83,10 +91,18 @@ impl Stores {
         );
         let readers = segments
             .iter()
-            .map(|segment| segment.get_store_reader(blocks))
+            .map(|segment| {
+                let own = BlockStore::open(segment, blocks);
+                // tantivy's reader then only reads what the store's own could not: no cache.
+                let tantivy_blocks = if own.is_some() { 0 } else { blocks };
+                Ok(SegmentStore {
+                    own,
+                    tantivy: segment.get_store_reader(tantivy_blocks)?,
+                })
+            })
             .collect::<std::io::Result<Vec<_>>>()
             .map_err(tantivy::TantivyError::from)?;
-        let readers: Arc<[StoreReader]> = readers.into();
+        let readers: Arc<[SegmentStore]> = readers.into();
         *open = Some(Opened {
             generation,
             readers: readers.clone(),
@@ -99,7 +115,7 @@ impl Stores {
 /// search, not once per hit.
 pub(crate) struct OpenStores<'s> {
     stores: &'s Stores,
-    readers: Arc<[StoreReader]>,
+    readers: Arc<[SegmentStore]>,
 }
 
 impl OpenStores<'_> {
@@ -111,12 +127,18 @@ impl OpenStores<'_> {
             .readers
             .get(address.segment_ord as usize)
             .ok_or_else(|| tantivy::TantivyError::InvalidArgument(format!("{address:?}")))?;
-        let stored = store.get_document_bytes(address.doc_id)?;
         let what = format_args!(
             "paragraph {} of segment {}",
             address.doc_id, address.segment_ord
         );
-        match unframe(&stored, self.stores.record.field_id()) {
+        let field = self.stores.record.field_id();
+        if let Some((block, range)) = store.own.as_ref().and_then(|o| o.document(address.doc_id)) {
+            if let Some(record) = unframe(&block[range], field) {
+                return decode_stored(record, &self.stores.dir, what);
+            }
+        }
+        let stored = store.tantivy.get_document_bytes(address.doc_id)?;
+        match unframe(&stored, field) {
             Some(record) => decode_stored(record, &self.stores.dir, what),
             None => read_stored(searcher, address, &self.stores.dir, what),
         }
@@ -134,7 +156,7 @@ fn cache_blocks(budget: usize, segments: usize, block_size: usize) -> usize {
 /// (a varint), then for the one value its field id (u32, little-endian), its type code and,
 /// for bytes, their length (a varint) and the bytes. `None` for anything else.
 fn unframe(stored: &[u8], record_field: u32) -> Option<&[u8]> {
-    let (count, rest) = tantivy_varint(stored)?;
+    let (count, rest) = varint(stored)?;
     if count != 1 {
         return None;
     }
@@ -146,21 +168,8 @@ fn unframe(stored: &[u8], record_field: u32) -> Option<&[u8]> {
     if code != BYTES_CODE {
         return None;
     }
-    let (len, rest) = tantivy_varint(rest)?;
+    let (len, rest) = varint(rest)?;
     (len == rest.len() as u64).then_some(rest)
-}
-
-/// A varint as tantivy writes them: seven bits a byte, least significant first, the *last*
-/// byte marked by its high bit.
-fn tantivy_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
-    let mut n = 0u64;
-    for (i, &b) in bytes.iter().enumerate().take(10) {
-        n |= u64::from(b & 0x7f).checked_shl(7 * i as u32)?;
-        if b & 0x80 != 0 {
-            return Some((n, &bytes[i + 1..]));
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -254,11 +263,8 @@ mod tests {
 
     #[test]
     fn tantivy_varints() {
-        assert_eq!(tantivy_varint(&[0x80]), Some((0, &[][..])));
-        assert_eq!(
-            tantivy_varint(&[0x05, 0x81, 9]),
-            Some((5 + 128, &[9u8][..]))
-        );
-        assert_eq!(tantivy_varint(&[0x05]), None);
+        assert_eq!(varint(&[0x80]), Some((0, &[][..])));
+        assert_eq!(varint(&[0x05, 0x81, 9]), Some((5 + 128, &[9u8][..])));
+        assert_eq!(varint(&[0x05]), None);
     }
 }
