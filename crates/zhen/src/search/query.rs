@@ -14,7 +14,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
-use super::spaced::{Bonus, Leg, Limit, SpacedWords};
+use super::spaced::{Bonus, Leg, Limit, SpacedWords, MAX_BONUSES};
 use crate::analysis::{analyze, AnalyzedToken};
 
 /// How much a contiguous (phrase) match of a multi-token word adds, relative to the
@@ -1105,7 +1105,13 @@ pub(crate) fn compile(
         }
         _ => {
             let spaced = match legs {
-                Some(legs) if exclusions.is_empty() && !bonuses.is_empty() => Some((legs, bonuses)),
+                Some(legs)
+                    if exclusions.is_empty()
+                        && !bonuses.is_empty()
+                        && bonuses.len() <= MAX_BONUSES =>
+                {
+                    Some((legs, bonuses))
+                }
                 _ => None,
             };
             clauses.extend(exclusions.into_iter().map(|e| (Occur::MustNot, e)));

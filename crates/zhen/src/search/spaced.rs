@@ -14,7 +14,8 @@
 //! phrase's highest possible score, which exceeds the spread of the words' scores and so
 //! would rule nothing out), and the phrases are checked only for the matches whose bound
 //! could lift them into the best hits so far, each at that match alone (`seek_danger`, not
-//! walked to its next match). `人民 法院` then checks 114 matches; `合同 违约`, whose
+//! walked to its next match), the larger bound first: a missing phrase can then show that
+//! the match cannot make it, sparing the other's check. `人民 法院` then checks 114 matches; `合同 违约`, whose
 //! bonuses decide its ranking, still checks 267 of its 286. The count, the hits and their
 //! scores are those of the boolean query ([`SpacedWords::general`]), which the tests hold
 //! it to.
@@ -30,6 +31,9 @@ use tantivy::{
 };
 
 use super::top::TopK;
+
+/// At most two bonuses: the words close together, and contiguous.
+pub(crate) const MAX_BONUSES: usize = 2;
 
 /// One required word of a [`SpacedWords`] query.
 #[derive(Debug, Clone)]
@@ -178,18 +182,11 @@ impl SpacedWords {
                 if alive.is_none_or(|a| a.is_alive(doc)) {
                     total += 1;
                     let required = segment.required_score(doc);
-                    let worth_checking = match top.threshold() {
-                        Some(threshold) => required + segment.bonus_bound(doc) > threshold,
-                        None => true,
-                    };
-                    if worth_checking {
-                        checked += 1;
-                        let score = match segment.bonus(doc)? {
-                            Some(bonus) => required + bonus,
-                            None => required,
-                        };
+                    let before = segment.checks;
+                    if let Some(score) = segment.score(doc, required, top.threshold())? {
                         top.offer(score, DocAddress::new(ord as u32, doc));
                     }
+                    checked += usize::from(segment.checks > before);
                 }
                 doc = segment.advance();
             }
@@ -262,6 +259,8 @@ struct Segment<'w> {
     legs: Vec<LegScorers>,
     filters: Vec<SegmentPostings>,
     bonuses: Vec<BonusState<'w>>,
+    /// How many bonus phrases have been checked.
+    checks: usize,
 }
 
 /// A term's postings in a segment, scored as tantivy's term query scores them.
@@ -387,6 +386,7 @@ impl<'w> Segment<'w> {
             legs,
             filters,
             bonuses,
+            checks: 0,
         }))
     }
 
@@ -462,56 +462,85 @@ impl<'w> Segment<'w> {
         }
     }
 
-    /// At least the sum of the bonuses `doc` can score.
-    fn bonus_bound(&self, doc: DocId) -> Score {
-        let mut bound = 0.0;
-        for bonus in &self.bonuses {
-            let weight = bonus.weight;
-            if bonus.limits.is_empty() {
-                bound += weight.bm25.max_score();
-                continue;
-            }
-            let frequency = bonus
-                .limits
-                .iter()
-                .map(|&limit| self.frequency(limit, doc))
-                .min()
-                .unwrap_or(0);
-            if frequency > 0 {
-                bound += weight
-                    .bm25
-                    .score(bonus.fieldnorms.fieldnorm_id(doc), frequency);
-            }
+    /// At least what bonus `i` can score at `doc`.
+    fn bound(&self, i: usize, doc: DocId) -> Score {
+        let bonus = &self.bonuses[i];
+        if bonus.limits.is_empty() {
+            return bonus.weight.bm25.max_score();
         }
-        bound
+        let frequency = bonus
+            .limits
+            .iter()
+            .map(|&limit| self.frequency(limit, doc))
+            .min()
+            .unwrap_or(0);
+        if frequency == 0 {
+            return 0.0;
+        }
+        bonus
+            .weight
+            .bm25
+            .score(bonus.fieldnorms.fieldnorm_id(doc), frequency)
     }
 
-    /// The sum of the bonuses that match `doc`, summed as tantivy's union sums them;
-    /// `None` when none does.
-    fn bonus(&mut self, doc: DocId) -> tantivy::Result<Option<Score>> {
-        let mut sum: Option<Score> = None;
-        for bonus in &mut self.bonuses {
-            if doc < bonus.lower {
-                continue;
-            }
-            let found = match &mut bonus.scorer {
-                Some(scorer) => scorer.seek_danger(doc),
-                None => {
-                    let (found, scorer) =
-                        bonus.weight.weight.scorer_danger(self.reader, doc, 1.0)?;
-                    bonus.scorer = Some(scorer);
-                    found
-                }
-            };
-            match found {
-                SeekDangerResult::Found => {
-                    let score = bonus.scorer.as_mut().expect("made above").score();
-                    sum = Some(sum.unwrap_or(0.0) + score);
-                }
-                SeekDangerResult::SeekLowerBound(lower) => bonus.lower = lower,
+    /// The score of the match `doc` (whose bonuses' scores `required` leaves out), or
+    /// `None` once its bonuses cannot lift it above `threshold`. The bonuses are checked
+    /// largest bound first, so that a missing one can spare the check of the other.
+    fn score(
+        &mut self,
+        doc: DocId,
+        required: Score,
+        threshold: Option<Score>,
+    ) -> tantivy::Result<Option<Score>> {
+        // Each bonus's bound until it is checked, then its score (0 where it does not
+        // match). Summed in the query's order, as tantivy's union sums the bonuses, the
+        // total with bounds is never below the final one: rounding keeps the order.
+        let mut values = [0.0; MAX_BONUSES];
+        let n = self.bonuses.len();
+        for (i, value) in values.iter_mut().enumerate().take(n) {
+            *value = self.bound(i, doc);
+        }
+        let total = |values: &[Score; MAX_BONUSES]| required + (values[0] + values[1]);
+        let below = |values: &[Score; MAX_BONUSES]| threshold.is_some_and(|t| total(values) <= t);
+        if below(&values) {
+            return Ok(None);
+        }
+        let order = if values[1] > values[0] {
+            [1, 0]
+        } else {
+            [0, 1]
+        };
+        for i in order.into_iter().filter(|&i| i < n) {
+            values[i] = self.check(i, doc)?.unwrap_or(0.0);
+            if below(&values) {
+                return Ok(None);
             }
         }
-        Ok(sum)
+        Ok(Some(total(&values)))
+    }
+
+    /// The score of bonus `i` at `doc`; `None` when it does not match there.
+    fn check(&mut self, i: usize, doc: DocId) -> tantivy::Result<Option<Score>> {
+        let bonus = &mut self.bonuses[i];
+        if doc < bonus.lower {
+            return Ok(None);
+        }
+        self.checks += 1;
+        let found = match &mut bonus.scorer {
+            Some(scorer) => scorer.seek_danger(doc),
+            None => {
+                let (found, scorer) = bonus.weight.weight.scorer_danger(self.reader, doc, 1.0)?;
+                bonus.scorer = Some(scorer);
+                found
+            }
+        };
+        match found {
+            SeekDangerResult::Found => Ok(Some(bonus.scorer.as_mut().expect("made above").score())),
+            SeekDangerResult::SeekLowerBound(lower) => {
+                bonus.lower = lower;
+                Ok(None)
+            }
+        }
     }
 }
 
