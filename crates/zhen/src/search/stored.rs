@@ -216,6 +216,22 @@ mod tests {
                     .unwrap()
                     .record(&searcher, address)
                     .unwrap();
+                // A store that `BlockStore` does not read is read through tantivy alike.
+                let through_tantivy_reader = OpenStores {
+                    stores: &stores,
+                    readers: searcher
+                        .segment_readers()
+                        .iter()
+                        .map(|segment| SegmentStore {
+                            own: None,
+                            tantivy: segment.get_store_reader(0).unwrap(),
+                        })
+                        .collect(),
+                }
+                .record(&searcher, address)
+                .unwrap();
+                assert_eq!(record.paragraph.text, through_tantivy_reader.paragraph.text);
+                assert!(stores.open(&searcher).unwrap().readers[ord].own.is_some());
                 seen.push(record.paragraph.text);
             }
         }
