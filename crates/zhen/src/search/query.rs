@@ -964,9 +964,13 @@ pub(crate) fn compile(
                 boost: PROXIMITY_BOOST,
                 // The phrase's terms are the legs' words (a word of letters is its own
                 // required term).
+                // Two words' phrase occurs at most as often as each of them (each match
+                // pairs one occurrence of each); tantivy's count for more words within a
+                // slop can exceed a word's frequency: no limit then.
                 limits: legs
                     .iter()
                     .enumerate()
+                    .filter(|_| legs.len() == 2)
                     .map(|(i, leg)| match leg.word {
                         Some(_) => Limit::Word(i),
                         None => Limit::Required(i),

@@ -10,6 +10,9 @@
 //!
 //! A phrase's BM25 score grows with how often it occurs in the paragraph, which is at most
 //! how often each of its words occurs there: a frequency read anyway to score the words.
+//! (That holds for an exact phrase and for two words within a slop; tantivy's count for
+//! three or more words within a slop can exceed it, so that bonus is bounded by its
+//! highest score.)
 //! So each match gets a bound on its bonuses from its words' frequencies (not from the
 //! phrase's highest possible score, which exceeds the spread of the words' scores and so
 //! would rule nothing out), and the phrases are checked only for the matches whose bound
@@ -573,6 +576,73 @@ mod tests {
                 v["text"].as_str().unwrap().to_owned()
             })
             .collect()
+    }
+
+    /// The top hits and count of `q` both ways: pruned, and as tantivy's boolean query.
+    fn both_ways(
+        searcher: &crate::Searcher,
+        q: &str,
+        limit: usize,
+    ) -> (Run, (Vec<(Score, DocAddress)>, usize)) {
+        let live = searcher.live();
+        let tantivy_searcher = live.reader.searcher();
+        let parsed = query::parse(q).unwrap();
+        let mut grams = searcher.inner.grams.clone();
+        let compiled = searcher
+            .compile(&live.fields, &parsed, &mut grams, false)
+            .unwrap();
+        let spaced = compiled.tiers[0]
+            .downcast_ref::<SpacedWords>()
+            .unwrap_or_else(|| panic!("{q}: {:?}", compiled.tiers));
+        let run = spaced.run(&tantivy_searcher, limit).unwrap();
+        let general = tantivy_searcher
+            .search(
+                &spaced.general,
+                &(TopDocs::with_limit(limit).order_by_score(), Count),
+            )
+            .unwrap();
+        (run, general)
+    }
+
+    #[test]
+    fn the_bounds_hold_where_words_repeat_in_every_order() {
+        // Paragraphs of a few words in every order, often repeated: tantivy's phrase
+        // counts meet every pairing case. (With three words within a slop, its count can
+        // exceed each word's frequency: this test found that the bound assumed otherwise.)
+        let words = ["合同", "违约", "公司", "的"];
+        let mut state = 7u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        let paragraphs: Vec<Paragraph> = (0..400)
+            .map(|i| {
+                let len = 2 + next(14);
+                let text: String = (0..len).map(|_| words[next(words.len())]).collect();
+                Paragraph::new("s", i, text)
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = IndexBuilder::create(dir.path()).unwrap();
+        builder.add_paragraphs("s", &paragraphs).unwrap();
+        builder.commit().unwrap();
+        let searcher = Index::open(dir.path()).unwrap().searcher();
+        for q in [
+            "合同 违约",
+            "违约 合同",
+            "合同 合同",
+            "公司 违约 合同",
+            "的 合同",
+            "合同 的 违约",
+        ] {
+            for limit in [1, 10, 400] {
+                let (run, (top, total)) = both_ways(&searcher, q, limit);
+                assert_eq!(run.top, top, "{q}, {limit} hits");
+                assert_eq!(run.total, total, "{q}");
+            }
+        }
     }
 
     #[test]
