@@ -963,19 +963,20 @@ pub(crate) fn compile(
                 terms: c.sequence_terms(false, &seq),
                 boost: PROXIMITY_BOOST,
                 // The phrase's terms are the legs' words (a word of letters is its own
-                // required term).
-                // Two words' phrase occurs at most as often as each of them (each match
-                // pairs one occurrence of each); tantivy's count for more words within a
-                // slop can exceed a word's frequency: no limit then.
-                limits: legs
-                    .iter()
-                    .enumerate()
-                    .filter(|_| legs.len() == 2)
-                    .map(|(i, leg)| match leg.word {
-                        Some(_) => Limit::Word(i),
-                        None => Limit::Required(i),
-                    })
-                    .collect(),
+                // required term). Two words' phrase occurs at most as often as each of
+                // them (each match pairs one occurrence of each); tantivy's count for more
+                // words within a slop can exceed a word's frequency: no limit then.
+                limits: if legs.len() == 2 {
+                    legs.iter()
+                        .enumerate()
+                        .map(|(i, leg)| match leg.word {
+                            Some(_) => Limit::Word(i),
+                            None => Limit::Required(i),
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
             });
         }
         clauses.push((Occur::Should, proximity));

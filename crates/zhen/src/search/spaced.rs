@@ -503,7 +503,8 @@ impl<'w> Segment<'w> {
         for (i, value) in values.iter_mut().enumerate().take(n) {
             *value = self.bound(i, doc);
         }
-        let total = |values: &[Score; MAX_BONUSES]| required + (values[0] + values[1]);
+        let total =
+            |values: &[Score; MAX_BONUSES]| required + values.iter().fold(0.0, |sum, v| sum + v);
         let below = |values: &[Score; MAX_BONUSES]| threshold.is_some_and(|t| total(values) <= t);
         if below(&values) {
             return Ok(None);
