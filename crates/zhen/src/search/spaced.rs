@@ -579,24 +579,29 @@ mod tests {
             .collect()
     }
 
-    /// The top hits and count of `q` both ways: pruned, and as tantivy's boolean query.
-    fn both_ways(
-        searcher: &crate::Searcher,
-        q: &str,
-        limit: usize,
-    ) -> (Run, (Vec<(Score, DocAddress)>, usize)) {
+    /// The spaced-words query `q` compiles to.
+    fn spaced_of(searcher: &crate::Searcher, q: &str) -> SpacedWords {
         let live = searcher.live();
-        let tantivy_searcher = live.reader.searcher();
         let parsed = query::parse(q).unwrap();
         let mut grams = searcher.inner.grams.clone();
         let compiled = searcher
             .compile(&live.fields, &parsed, &mut grams, false)
             .unwrap();
-        let spaced = compiled.tiers[0]
+        compiled.tiers[0]
             .downcast_ref::<SpacedWords>()
-            .unwrap_or_else(|| panic!("{q}: {:?}", compiled.tiers));
-        let run = spaced.run(&tantivy_searcher, limit).unwrap();
-        let general = tantivy_searcher
+            .unwrap_or_else(|| panic!("{q}: {:?}", compiled.tiers))
+            .clone()
+    }
+
+    /// The top `limit` hits and count of `spaced` both ways: pruned, and as tantivy's
+    /// boolean query.
+    fn both_ways(
+        spaced: &SpacedWords,
+        searcher: &tantivy::Searcher,
+        limit: usize,
+    ) -> (Run, (Vec<(Score, DocAddress)>, usize)) {
+        let run = spaced.run(searcher, limit).unwrap();
+        let general = searcher
             .search(
                 &spaced.general,
                 &(TopDocs::with_limit(limit).order_by_score(), Count),
@@ -630,6 +635,7 @@ mod tests {
         builder.add_paragraphs("s", &paragraphs).unwrap();
         builder.commit().unwrap();
         let searcher = Index::open(dir.path()).unwrap().searcher();
+        let tantivy_searcher = searcher.live().reader.searcher();
         for q in [
             "合同 违约",
             "违约 合同",
@@ -638,8 +644,9 @@ mod tests {
             "的 合同",
             "合同 的 违约",
         ] {
+            let spaced = spaced_of(&searcher, q);
             for limit in [1, 10, 400] {
-                let (run, (top, total)) = both_ways(&searcher, q, limit);
+                let (run, (top, total)) = both_ways(&spaced, &tantivy_searcher, limit);
                 assert_eq!(run.top, top, "{q}, {limit} hits");
                 assert_eq!(run.total, total, "{q}");
             }
@@ -698,22 +705,9 @@ mod tests {
         ];
         let mut pruned = 0;
         for q in queries {
-            let parsed = query::parse(q).unwrap();
-            let mut grams = searcher.inner.grams.clone();
-            let compiled = searcher
-                .compile(&live.fields, &parsed, &mut grams, false)
-                .unwrap();
-            let spaced = compiled.tiers[0]
-                .downcast_ref::<SpacedWords>()
-                .unwrap_or_else(|| panic!("{q}: {:?}", compiled.tiers));
+            let spaced = spaced_of(&searcher, q);
             for limit in [1, 3, 10, 50] {
-                let run = spaced.run(&tantivy_searcher, limit).unwrap();
-                let (top, total) = tantivy_searcher
-                    .search(
-                        &spaced.general,
-                        &(TopDocs::with_limit(limit).order_by_score(), Count),
-                    )
-                    .unwrap();
+                let (run, (top, total)) = both_ways(&spaced, &tantivy_searcher, limit);
                 assert_eq!(run.top, top, "{q}, {limit} hits");
                 assert_eq!(run.total, total, "{q}, {limit} hits");
                 assert!(run.checked <= run.total);
@@ -736,13 +730,7 @@ mod tests {
                         )),
                     ),
                 ]));
-                let run = filtered.run(&tantivy_searcher, 10).unwrap();
-                let (top, total) = tantivy_searcher
-                    .search(
-                        &filtered.general,
-                        &(TopDocs::with_limit(10).order_by_score(), Count),
-                    )
-                    .unwrap();
+                let (run, (top, total)) = both_ways(&filtered, &tantivy_searcher, 10);
                 assert_eq!(run.top, top, "{q} in {doc}");
                 assert_eq!(run.total, total, "{q} in {doc}");
 
