@@ -767,6 +767,26 @@ fn has_han(text: &str) -> bool {
         .any(crate::analysis::is_han)
 }
 
+/// The bigrams of the gram field that a [`gram_sequence`] of Han bigrams spans without
+/// naming them: where two of its bigrams follow each other (`合同`, `违约` two positions on:
+/// the text `合同违约`), the one between them (`同违`). The gram field indexes every bigram
+/// of a Han run, and the sequence's bigrams stand in one run (a gap separates runs), so
+/// wherever the sequence occurs, these occur too.
+pub(crate) fn spanned_bigrams(seq: &Sequence) -> impl Iterator<Item = String> + '_ {
+    let bigram = |t: &str| t.chars().count() == 2 && t.chars().all(crate::analysis::is_han);
+    seq.windows(2).filter_map(move |w| {
+        let [(p, a), (q, b)] = w else { return None };
+        if *q != p + 2 || !bigram(a) || !bigram(b) {
+            return None;
+        }
+        Some(
+            [a.chars().next_back()?, b.chars().next()?]
+                .into_iter()
+                .collect(),
+        )
+    })
+}
+
 /// Reduces the gram analyzer's output to the fewest terms that match the same substring:
 /// bigrams that do not overlap (`人民法院` → `人民`, `法院` two positions on; a run of odd
 /// length ends on an overlapping one), plus a single character only where no bigram covers
@@ -977,6 +997,7 @@ pub(crate) fn compile(
                 } else {
                     Vec::new()
                 },
+                implied: Vec::new(),
             });
         }
         clauses.push((Occur::Should, proximity));
@@ -996,6 +1017,9 @@ pub(crate) fn compile(
                         .enumerate()
                         .filter(|(_, leg)| leg.required.field() == c.target.grams_field)
                         .map(|(i, _)| Limit::Required(i))
+                        .collect(),
+                    implied: spanned_bigrams(&grams)
+                        .map(|bigram| Term::from_field_text(c.target.grams_field, &bigram))
                         .collect(),
                 });
             }
@@ -1168,6 +1192,42 @@ mod tests {
 
     fn words(s: &str) -> Clause {
         Clause::Words(s.to_owned())
+    }
+
+    /// The gram sequence of `text` and the bigrams it spans.
+    fn spanned(text: &str) -> (Sequence, Vec<String>) {
+        let mut grams = crate::analysis::ngram_analyzer();
+        let seq = gram_sequence(&analyze(&mut grams, &close_han_gaps(text)));
+        let spanned = spanned_bigrams(&seq).collect();
+        (seq, spanned)
+    }
+
+    #[test]
+    fn a_sequence_spans_the_bigrams_between_its_own() {
+        assert_eq!(spanned("合同违约").1, ["同违"]);
+        assert_eq!(spanned("依法追究刑事责任").1, ["法追", "究刑", "事责"]);
+        // An odd run ends on an overlapping bigram: nothing between it and the one before.
+        let (seq, between) = spanned("人民法院的");
+        assert_eq!(seq.len(), 3, "{seq:?}");
+        assert_eq!(between, ["民法"]);
+        // Separate runs: no bigram joins them.
+        assert_eq!(spanned("人民，法院").1, Vec::<String>::new());
+        assert_eq!(spanned("GDP增长").1, Vec::<String>::new());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_runs_bigrams_are_its_sequence_and_what_that_spans(text in "[人民法院合同违约的]{2,12}") {
+            let (seq, between) = spanned(&text);
+            let chars: Vec<char> = text.chars().collect();
+            let mut every: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+            let mut found: Vec<String> = seq.into_iter().map(|(_, t)| t).chain(between).collect();
+            every.sort();
+            every.dedup();
+            found.sort();
+            found.dedup();
+            proptest::prop_assert_eq!(found, every);
+        }
     }
 
     #[test]

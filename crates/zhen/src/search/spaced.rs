@@ -18,10 +18,17 @@
 //! would rule nothing out), and the phrases are checked only for the matches whose bound
 //! could lift them into the best hits so far, each at that match alone (`seek_danger`, not
 //! walked to its next match), the larger bound first: a missing phrase can then show that
-//! the match cannot make it, sparing the other's check. `人民 法院` then checks 114 matches; `合同 违约`, whose
-//! bonuses decide its ranking, still checks 267 of its 286. The count, the hits and their
-//! scores are those of the boolean query ([`SpacedWords::general`]), which the tests hold
-//! it to.
+//! the match cannot make it, sparing the other's check. `人民 法院` then checks 114 matches;
+//! `合同 违约`, whose bonuses decide its ranking, still checks 267 of its 286.
+//!
+//! Before the contiguous words' phrase reads positions, the bigrams it spans are looked
+//! up: `合同违约`, a phrase of `合同` and `违约`, has `同违` wherever it occurs, and `同违` is
+//! in 38 of prc-laws' paragraphs, none of them among `合同 违约`'s matches. A match without
+//! such a bigram is ruled out by seeking its postings (no positions), and the next
+//! paragraph with it bounds where the phrase can match next.
+//!
+//! The count, the hits and their scores are those of the boolean query
+//! ([`SpacedWords::general`]), which the tests hold it to.
 
 use std::cell::RefCell;
 
@@ -69,6 +76,11 @@ pub(crate) struct Bonus {
     /// Each occurrence of the bonus is an occurrence of each of these legs' terms, so its
     /// frequency is at most the least of theirs. Empty: bounded by its highest score alone.
     pub limits: Vec<Limit>,
+    /// Terms of its field found wherever it matches, though not among its own terms: the
+    /// bigrams that a phrase of non-overlapping bigrams spans (`同违` in `合同违约`, a
+    /// phrase of `合同` and `违约`). A match without one of them is ruled out by reading
+    /// where that term's paragraphs are, not the phrase's positions.
+    pub implied: Vec<Term>,
 }
 
 impl Clone for Bonus {
@@ -78,6 +90,7 @@ impl Clone for Bonus {
             terms: self.terms.clone(),
             boost: self.boost,
             limits: self.limits.clone(),
+            implied: self.implied.clone(),
         }
     }
 }
@@ -123,6 +136,7 @@ struct BonusWeight {
     bm25: Bm25Weight,
     limits: Vec<Limit>,
     field: tantivy::schema::Field,
+    implied: Vec<Term>,
 }
 
 impl SpacedWords {
@@ -168,13 +182,14 @@ impl SpacedWords {
                     bm25: Bm25Weight::for_terms(stats, &b.terms)?.boost_by(b.boost),
                     limits: b.limits.clone(),
                     field: b.terms[0].field(),
+                    implied: b.implied.clone(),
                 })
             })
             .collect::<tantivy::Result<_>>()?;
 
         let mut top = TopK::new(limit);
         let mut total = 0usize;
-        let mut checked = 0usize;
+        let (mut checked, mut checks) = (0usize, 0usize);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
             let Some(mut segment) = Segment::open(self, &legs, &bonuses, reader)? else {
                 continue;
@@ -193,11 +208,13 @@ impl SpacedWords {
                 }
                 doc = segment.advance();
             }
+            checks += segment.checks;
         }
         Ok(Run {
             top: top.into_sorted(),
             total,
             checked,
+            checks,
         })
     }
 }
@@ -210,6 +227,9 @@ struct Run {
     /// The matches whose bonuses were checked.
     #[cfg_attr(not(test), allow(dead_code))]
     checked: usize,
+    /// The bonus phrases checked (positions read), over all matches.
+    #[cfg_attr(not(test), allow(dead_code))]
+    checks: usize,
 }
 
 /// The searcher's statistics, each document frequency looked up once.
@@ -251,7 +271,10 @@ struct BonusState<'w> {
     /// The weight's limits, their legs counted in the segment's order.
     limits: Vec<Limit>,
     scorer: Option<Box<dyn tantivy::query::Scorer>>,
-    /// No match of the bonus lies before this document (tantivy's `seek_danger`).
+    /// The postings of the weight's implied terms, opened at the first check.
+    implied: Option<Vec<SegmentPostings>>,
+    /// No match of the bonus lies before this document (tantivy's `seek_danger`, or the
+    /// next paragraph with an implied term).
     lower: DocId,
 }
 
@@ -380,6 +403,7 @@ impl<'w> Segment<'w> {
                     limits,
                     fieldnorms: reader.get_fieldnorms_reader(weight.field)?,
                     scorer: None,
+                    implied: None,
                     lower: 0,
                 })
             })
@@ -514,7 +538,11 @@ impl<'w> Segment<'w> {
         } else {
             [0, 1]
         };
-        for i in order.into_iter().filter(|&i| i < n) {
+        // A bound of 0 is a limit's term absent from the match: nothing to check.
+        for i in order {
+            if i >= n || values[i] == 0.0 {
+                continue;
+            }
             values[i] = self.check(i, doc)?.unwrap_or(0.0);
             if below(&values) {
                 return Ok(None);
@@ -528,6 +556,35 @@ impl<'w> Segment<'w> {
         let bonus = &mut self.bonuses[i];
         if doc < bonus.lower {
             return Ok(None);
+        }
+        if bonus.implied.is_none() {
+            let mut implied = Vec::with_capacity(bonus.weight.implied.len());
+            for term in &bonus.weight.implied {
+                match self
+                    .reader
+                    .inverted_index(term.field())?
+                    .read_postings(term, IndexRecordOption::Basic)?
+                {
+                    Some(postings) => implied.push(postings),
+                    // Not in the segment: neither is the bonus.
+                    None => bonus.lower = TERMINATED,
+                }
+            }
+            bonus.implied = Some(implied);
+            if doc < bonus.lower {
+                return Ok(None);
+            }
+        }
+        // Matches are checked in document order, so these postings only move forward.
+        for postings in bonus.implied.iter_mut().flatten() {
+            let next = match postings.doc() {
+                current if current < doc => postings.seek(doc),
+                current => current,
+            };
+            if next > doc {
+                bonus.lower = next;
+                return Ok(None);
+            }
         }
         self.checks += 1;
         let found = match &mut bonus.scorer {
@@ -704,8 +761,15 @@ mod tests {
             "粮 农业 增长",
         ];
         let mut pruned = 0;
+        let mut ruled_out = 0;
         for q in queries {
             let spaced = spaced_of(&searcher, q);
+            // The same query without the implied bigrams: every match they rule out has
+            // its phrase checked instead.
+            let mut unimplied = spaced.clone();
+            for bonus in &mut unimplied.bonuses {
+                bonus.implied.clear();
+            }
             for limit in [1, 3, 10, 50] {
                 let (run, (top, total)) = both_ways(&spaced, &tantivy_searcher, limit);
                 assert_eq!(run.top, top, "{q}, {limit} hits");
@@ -713,6 +777,15 @@ mod tests {
                 assert!(run.checked <= run.total);
                 if run.checked < run.total {
                     pruned += 1;
+                }
+                let checked_all = unimplied.run(&tantivy_searcher, limit).unwrap();
+                assert_eq!(
+                    checked_all.top, top,
+                    "{q}, {limit} hits, no implied bigrams"
+                );
+                assert!(run.checks <= checked_all.checks, "{q}, {limit} hits");
+                if run.checks < checked_all.checks {
+                    ruled_out += 1;
                 }
             }
             // With a filter (`--doc`), as searches add it.
@@ -747,6 +820,10 @@ mod tests {
         assert!(
             pruned >= 10,
             "the bounds ruled out some matches' checks in {pruned} runs"
+        );
+        assert!(
+            ruled_out >= 20,
+            "the implied bigrams ruled out some phrase checks in {ruled_out} runs"
         );
 
         // Queries that are not spaced required words run as before.
