@@ -6,6 +6,7 @@ mod highlight;
 mod metadata;
 pub mod query;
 mod spaced;
+mod spanned;
 mod stored;
 mod top;
 
@@ -632,6 +633,62 @@ fn parallel_of(
         text: o.text,
         paragraph: o.number,
     }))
+}
+
+/// Real text for the search modules' unit tests (integration tests have `tests/common`).
+#[cfg(test)]
+pub(crate) mod test_corpus {
+    use std::io::BufRead;
+    use std::path::Path;
+
+    use crate::{IndexBuilder, IndexUpdater, Paragraph};
+
+    /// The first `n` paragraphs of the government work reports.
+    pub(crate) fn work_reports(n: usize) -> Vec<String> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/prc-gov-work-reports.zh.jsonl.gz");
+        let file = std::fs::File::open(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (the shared corpora beside the checkout)",
+                path.display()
+            )
+        });
+        std::io::BufReader::new(flate2::read::GzDecoder::new(file))
+            .lines()
+            .take(n)
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+                v["text"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    }
+
+    /// An index in `dir` of 3,000 work-report paragraphs in two documents (`a`, `b`), then
+    /// an update that adds a document (`c`) and replaces `b` by one paragraph: segments
+    /// apart, and deleted paragraphs in the first.
+    pub(crate) fn work_reports_index(dir: &Path) {
+        let texts = work_reports(3000);
+        let mut builder = IndexBuilder::create(dir).unwrap();
+        let (first, second) = texts.split_at(1500);
+        for (doc, part) in [("a", first), ("b", second)] {
+            let paragraphs: Vec<Paragraph> = part
+                .iter()
+                .enumerate()
+                .map(|(i, t)| Paragraph::new(doc, i as u32, t.as_str()))
+                .collect();
+            builder.add_paragraphs(doc, &paragraphs).unwrap();
+        }
+        builder.commit().unwrap();
+        let mut update = IndexUpdater::open(dir).unwrap();
+        update
+            .add_text("c", "1. 经济发展，改革开放。\n\n2. 发展经济，深化改革。")
+            .unwrap();
+        update.remove("b").unwrap();
+        update
+            .add_paragraphs("b", &[Paragraph::new("b", 0, "改革 经济 发展")])
+            .unwrap();
+        update.commit().unwrap();
+    }
 }
 
 #[cfg(test)]

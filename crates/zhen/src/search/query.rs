@@ -15,6 +15,7 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
 use super::spaced::{Bonus, Leg, Limit, SpacedWords, MAX_BONUSES};
+use super::spanned::{spanned_bigrams, SpannedPhrase};
 use crate::analysis::{analyze, AnalyzedToken};
 
 /// How much a contiguous (phrase) match of a multi-token word adds, relative to the
@@ -495,15 +496,9 @@ impl Compiler<'_, '_> {
             }
             return self.term(grams, text);
         }
-        let (field, name) = self.field(grams);
-        let mut phrase = PhraseQuery::new_with_offset(
-            seq.iter()
-                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
-                .collect(),
-        );
-        phrase.set_slop(slop);
+        let name = self.field(grams).1;
         Built {
-            query: Box::new(phrase),
+            query: Box::new(self.phrase_query(grams, seq, slop)),
             node: self.leaf(|| {
                 let words: Vec<&str> = seq.iter().map(|(_, t)| t.as_str()).collect();
                 let slop_note = if slop > 0 {
@@ -514,6 +509,43 @@ impl Compiler<'_, '_> {
                 format!("phrase {name}:\"{}\"{slop_note}", words.join(" "))
             }),
         }
+    }
+
+    /// [`Compiler::sequence`] of gram sequence `grams` (exact), as a [`SpannedPhrase`]
+    /// where it spans bigrams.
+    fn gram_phrase(&self, grams: &Sequence) -> Built {
+        let spanned: Vec<String> = spanned_bigrams(grams).collect();
+        if spanned.is_empty() {
+            return self.sequence(true, grams, 0);
+        }
+        let terms: Vec<&str> = grams.iter().map(|(_, t)| t.as_str()).collect();
+        Built {
+            query: Box::new(SpannedPhrase {
+                phrase: self.phrase_query(true, grams, 0),
+                spanned: spanned
+                    .iter()
+                    .map(|bigram| Term::from_field_text(self.target.grams_field, bigram))
+                    .collect(),
+            }),
+            node: self.leaf(|| {
+                format!(
+                    "phrase body_grams:\"{}\" (spanning {}: where rare, read first)",
+                    terms.join(" "),
+                    spanned.join(" ")
+                )
+            }),
+        }
+    }
+
+    /// The phrase of `seq`'s terms at their relative positions.
+    fn phrase_query(&self, grams: bool, seq: &Sequence, slop: u32) -> PhraseQuery {
+        let field = self.field(grams).0;
+        PhraseQuery::new_with_offset_and_slop(
+            seq.iter()
+                .map(|(p, t)| (*p, Term::from_field_text(field, t)))
+                .collect(),
+            slop,
+        )
     }
 
     /// The terms of [`Compiler::sequence`]'s query for `seq`, in its field.
@@ -715,7 +747,7 @@ impl Compiler<'_, '_> {
         match &a.grams {
             None => self.sequence(false, &seq, 0),
             Some(grams) if grams.len() > MAX_BONUSED_PHRASE_TERMS => {
-                boost(self.sequence(true, grams, 0), GRAM_WEIGHT)
+                boost(self.gram_phrase(grams), GRAM_WEIGHT)
             }
             Some(grams) => {
                 let mut words: Vec<&str> = seq.iter().map(|(_, t)| t.as_str()).collect();
@@ -731,10 +763,7 @@ impl Compiler<'_, '_> {
                     ),
                 };
                 boolean(vec![
-                    (
-                        Occur::Must,
-                        boost(self.sequence(true, grams, 0), GRAM_WEIGHT),
-                    ),
+                    (Occur::Must, boost(self.gram_phrase(grams), GRAM_WEIGHT)),
                     (Occur::Should, boost(as_words, PHRASE_BOOST)),
                 ])
             }
@@ -765,26 +794,6 @@ fn has_han(text: &str) -> bool {
         .text()
         .chars()
         .any(crate::analysis::is_han)
-}
-
-/// The bigrams of the gram field that a [`gram_sequence`] of Han bigrams spans without
-/// naming them: where two of its bigrams follow each other (`合同`, `违约` two positions on:
-/// the text `合同违约`), the one between them (`同违`). The gram field indexes every bigram
-/// of a Han run, and the sequence's bigrams stand in one run (a gap separates runs), so
-/// wherever the sequence occurs, these occur too.
-pub(crate) fn spanned_bigrams(seq: &Sequence) -> impl Iterator<Item = String> + '_ {
-    let bigram = |t: &str| t.chars().count() == 2 && t.chars().all(crate::analysis::is_han);
-    seq.windows(2).filter_map(move |w| {
-        let [(p, a), (q, b)] = w else { return None };
-        if *q != p + 2 || !bigram(a) || !bigram(b) {
-            return None;
-        }
-        Some(
-            [a.chars().next_back()?, b.chars().next()?]
-                .into_iter()
-                .collect(),
-        )
-    })
 }
 
 /// Reduces the gram analyzer's output to the fewest terms that match the same substring:

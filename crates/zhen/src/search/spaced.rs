@@ -607,7 +607,6 @@ impl<'w> Segment<'w> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::BufRead;
 
     use tantivy::collector::{Count, TopDocs};
     use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, TermQuery};
@@ -615,26 +614,6 @@ mod tests {
     use super::*;
     use crate::search::query;
     use crate::{Index, IndexBuilder, Paragraph, SearchOptions};
-
-    /// The first `n` paragraphs of the government work reports.
-    fn work_reports(n: usize) -> Vec<String> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/prc-gov-work-reports.zh.jsonl.gz");
-        let file = std::fs::File::open(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e} (the shared corpora beside the checkout)",
-                path.display()
-            )
-        });
-        std::io::BufReader::new(flate2::read::GzDecoder::new(file))
-            .lines()
-            .take(n)
-            .map(|line| {
-                let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-                v["text"].as_str().unwrap().to_owned()
-            })
-            .collect()
-    }
 
     /// The spaced-words query `q` compiles to.
     fn spaced_of(searcher: &crate::Searcher, q: &str) -> SpacedWords {
@@ -712,29 +691,8 @@ mod tests {
 
     #[test]
     fn pruned_bonuses_give_the_boolean_querys_hits_scores_and_count() {
-        let texts = work_reports(3000);
         let dir = tempfile::tempdir().unwrap();
-        let mut builder = IndexBuilder::create(dir.path()).unwrap();
-        let (first, second) = texts.split_at(1500);
-        for (doc, part) in [("a", first), ("b", second)] {
-            let paragraphs: Vec<Paragraph> = part
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Paragraph::new(doc, i as u32, t.as_str()))
-                .collect();
-            builder.add_paragraphs(doc, &paragraphs).unwrap();
-        }
-        builder.commit().unwrap();
-        // An update adds a segment and deletes a document's paragraphs from the first.
-        let mut update = crate::IndexUpdater::open(dir.path()).unwrap();
-        update
-            .add_text("c", "1. 经济发展，改革开放。\n\n2. 发展经济，深化改革。")
-            .unwrap();
-        update.remove("b").unwrap();
-        update
-            .add_paragraphs("b", &[Paragraph::new("b", 0, "改革 经济 发展")])
-            .unwrap();
-        update.commit().unwrap();
+        crate::search::test_corpus::work_reports_index(dir.path());
         let index = Index::open(dir.path()).unwrap();
         let searcher = index.searcher();
         let live = searcher.live();
