@@ -636,7 +636,7 @@ impl Compiler<'_, '_> {
         // the narrower ones only add score. Expressed as required + optional clauses,
         // tantivy walks one posting list and seeks in the others, instead of merging
         // unions of them (several times faster on frequent words).
-        let substring = boost(self.sequence(true, grams, 0), GRAM_WEIGHT);
+        let substring = boost(self.gram_phrase(grams), GRAM_WEIGHT);
         if pattern.parts.is_empty() {
             return boolean(vec![(Occur::Must, substring), (Occur::Should, word)]);
         }
@@ -670,9 +670,9 @@ impl Compiler<'_, '_> {
         // The tiers' conditions widen (the word implies its characters, which imply the
         // parts), and a tier only runs once the ones before it are exhausted: so it needs
         // no clause excluding them; the hits already taken are skipped instead.
-        let substring = boost(self.sequence(true, grams, 0), GRAM_WEIGHT);
+        let substring = boost(self.gram_phrase(grams), GRAM_WEIGHT);
         if pattern.parts.is_empty() {
-            let count = self.sequence(true, grams, 0);
+            let count = self.gram_phrase(grams);
             return (vec![word, substring], count);
         }
         let scattered = boost(self.parts(pattern), PARTS_WEIGHT * GRAM_WEIGHT);
@@ -685,7 +685,7 @@ impl Compiler<'_, '_> {
             pattern
                 .parts
                 .iter()
-                .map(|(_, part_grams)| (Occur::Must, self.sequence(true, part_grams, 0)))
+                .map(|(_, part_grams)| (Occur::Must, self.gram_phrase(part_grams)))
                 .collect(),
         )
     }
@@ -720,10 +720,7 @@ impl Compiler<'_, '_> {
                 boost(self.sequence(false, &seq, 0), PHRASE_BOOST),
             ));
             if let Some(grams) = a.grams.as_ref().filter(|_| contiguous_bonus) {
-                clauses.push((
-                    Occur::Should,
-                    boost(self.sequence(true, grams, 0), GRAM_WEIGHT),
-                ));
+                clauses.push((Occur::Should, boost(self.gram_phrase(grams), GRAM_WEIGHT)));
             }
         }
         if clauses.len() == 1 {
@@ -1013,10 +1010,12 @@ pub(crate) fn compile(
         let joined = plain_texts.join(" ");
         if has_han(&joined) {
             let grams = c.grams_of(&joined);
-            let contiguous = boost(c.sequence(true, &grams, 0), PHRASE_BOOST);
+            let contiguous = boost(c.gram_phrase(&grams), PHRASE_BOOST);
             if let Some(legs) = &legs {
                 bonuses.push(Bonus {
-                    query: contiguous.query.box_clone(),
+                    // Checked at one match at a time, with its spanned bigrams (see
+                    // `implied`): the plain phrase.
+                    query: boost(c.sequence(true, &grams, 0), PHRASE_BOOST).query,
                     terms: c.sequence_terms(true, &grams),
                     boost: PHRASE_BOOST,
                     // Where the joined words occur, each word's bigram occurs too. (A
