@@ -1046,7 +1046,11 @@ pub(crate) fn compile(
                 Some(grams) => (true, grams.clone()),
                 None => (false, word_sequence(&a.words)),
             };
-            let mut built = c.sequence(in_grams, &seq, 0);
+            let mut built = if in_grams {
+                c.gram_phrase(&seq)
+            } else {
+                c.sequence(false, &seq, 0)
+            };
             if seq.len() > 1 {
                 // A phrase (see `guard`); a term keeps tantivy's faster exclusion of terms.
                 built.query = Box::new(super::guard::ForwardOnly(built.query));

@@ -255,10 +255,34 @@ mod tests {
             let weight = ours
                 .weight(EnableScoring::enabled_from_searcher(&tantivy_searcher))
                 .unwrap();
+            let plain = phrase
+                .weight(EnableScoring::enabled_from_searcher(&tantivy_searcher))
+                .unwrap();
             for reader in tantivy_searcher.segment_readers() {
                 let mut scorer = weight.scorer(reader, 1.0).unwrap();
                 if scorer.downcast_mut::<SpannedScorer>().is_some() {
                     driven += 1;
+                }
+                // Sought as exclusions and optional clauses seek them: the same documents
+                // and scores at every step.
+                for step in [1, 7, 50] {
+                    let mut ours = weight.scorer(reader, 1.0).unwrap();
+                    let mut theirs = plain.scorer(reader, 1.0).unwrap();
+                    // (Never below the current document, as tantivy's callers do.)
+                    let seek = |scorer: &mut Box<dyn Scorer>, target| match scorer.doc() {
+                        doc if doc < target => scorer.seek(target),
+                        doc => doc,
+                    };
+                    let mut target = 0;
+                    while target < reader.max_doc() {
+                        let found = (seek(&mut ours, target), seek(&mut theirs, target));
+                        assert_eq!(found.0, found.1, "{text}: seek({target})");
+                        if found.0 == TERMINATED {
+                            break;
+                        }
+                        assert_eq!(ours.score(), theirs.score(), "{text} at {}", found.0);
+                        target = found.0.max(target) + step;
+                    }
                 }
             }
             for limit in [1, 10, 100] {
