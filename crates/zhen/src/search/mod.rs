@@ -663,10 +663,18 @@ pub(crate) mod test_corpus {
             .collect()
     }
 
-    /// An index in `dir` of 3,000 work-report paragraphs in two documents (`a`, `b`), then
-    /// an update that adds a document (`c`) and replaces `b` by one paragraph: segments
-    /// apart, and deleted paragraphs in the first.
-    pub(crate) fn work_reports_index(dir: &Path) {
+    /// A searcher of an index (in the directory returned with it) of 3,000 work-report
+    /// paragraphs in two documents (`a`, `b`), then an update that adds a document (`c`)
+    /// and replaces `b` by one paragraph: segments apart, and deleted paragraphs in the
+    /// first.
+    pub(crate) fn work_reports_searcher() -> (tempfile::TempDir, crate::Searcher) {
+        let dir = tempfile::tempdir().unwrap();
+        work_reports_index(dir.path());
+        let searcher = crate::Index::open(dir.path()).unwrap().searcher();
+        (dir, searcher)
+    }
+
+    fn work_reports_index(dir: &Path) {
         let texts = work_reports(3000);
         let mut builder = IndexBuilder::create(dir).unwrap();
         let (first, second) = texts.split_at(1500);

@@ -691,10 +691,7 @@ mod tests {
 
     #[test]
     fn pruned_bonuses_give_the_boolean_querys_hits_scores_and_count() {
-        let dir = tempfile::tempdir().unwrap();
-        crate::search::test_corpus::work_reports_index(dir.path());
-        let index = Index::open(dir.path()).unwrap();
-        let searcher = index.searcher();
+        let (_dir, searcher) = crate::search::test_corpus::work_reports_searcher();
         let live = searcher.live();
         let tantivy_searcher = live.reader.searcher();
         assert!(tantivy_searcher.segment_readers().len() >= 2);

@@ -210,14 +210,10 @@ mod tests {
 
     use super::*;
     use crate::search::query;
-    use crate::Index;
 
     #[test]
     fn spanned_phrases_give_the_phrases_hits_scores_and_counts() {
-        let dir = tempfile::tempdir().unwrap();
-        crate::search::test_corpus::work_reports_index(dir.path());
-        let index = Index::open(dir.path()).unwrap();
-        let searcher = index.searcher();
+        let (_dir, searcher) = crate::search::test_corpus::work_reports_searcher();
         let live = searcher.live();
         let tantivy_searcher = live.reader.searcher();
         let mut grams = crate::analysis::ngram_analyzer();
