@@ -51,15 +51,13 @@ pub(crate) struct SpannedPhrase {
 
 impl Query for SpannedPhrase {
     fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let mut terms = self.phrase.phrase_terms();
+        let own = terms.len();
+        terms.extend(self.spanned.iter().cloned());
         Ok(Box::new(SpannedWeight {
             phrase: self.phrase.weight(enable_scoring)?,
-            terms: self
-                .phrase
-                .phrase_terms()
-                .into_iter()
-                .chain(self.spanned.iter().cloned())
-                .collect(),
-            own: self.phrase.phrase_terms().len(),
+            terms,
+            own,
         }))
     }
 
