@@ -394,36 +394,41 @@ fn is_clause_end(c: char) -> bool {
     is_sentence_end(c) || matches!(c, '，' | '、' | '：' | ',' | ':')
 }
 
-/// Byte ranges of the sentences of `text`, each including its closing punctuation, and
-/// their lengths in characters.
+/// Byte ranges of the sentences of `text`, each including its closing punctuation.
 ///
 /// The ends ([`is_sentence_end`]) are found with `memchr` (SIMD) rather than by decoding
 /// every character: each is ASCII or a three-byte character led by `0xE3` (`。`) or `0xEF`
-/// (`！`, `；`, `？`), which in Chinese text lead little but punctuation. A sentence's
-/// characters are then counted at once (the standard library counts them a word at a
-/// time). This pass over the whole text was most of a long paragraph's snippet.
-fn sentences(text: &str) -> Vec<(usize, usize, usize)> {
+/// (`！`, `；`, `？`), which in Chinese text lead little but punctuation. This pass over the
+/// whole text was most of a long paragraph's snippet. It counts no characters: the
+/// snippet needs the lengths of the few sentences around its best one only, and counting
+/// every sentence (most are short, where counting is slowest) was as much again.
+fn sentences(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
-    let mut ends: Vec<usize> = memchr::memchr3_iter(0xE3, 0xEF, b'\n', bytes)
-        .filter_map(|i| match (bytes[i], bytes.get(i + 1..i + 3)) {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut push = |end: usize| {
+        out.push((start, end));
+        start = end;
+    };
+    let mut ascii = memchr::memchr3_iter(b'!', b'?', b';', bytes)
+        .map(|i| i + 1)
+        .peekable();
+    let wide = memchr::memchr3_iter(0xE3, 0xEF, b'\n', bytes).filter_map(|i| {
+        match (bytes[i], bytes.get(i + 1..i + 3)) {
             (b'\n', _) => Some(i + 1),
             (0xE3, Some([0x80, 0x82])) | (0xEF, Some([0xBC, 0x81 | 0x9B | 0x9F])) => Some(i + 3),
             _ => None,
-        })
-        .collect();
-    let multibyte = ends.len();
-    ends.extend(memchr::memchr3_iter(b'!', b'?', b';', bytes).map(|i| i + 1));
-    if multibyte > 0 && multibyte < ends.len() {
-        ends.sort_unstable();
+        }
+    });
+    for end in wide {
+        while let Some(a) = ascii.next_if(|&a| a < end) {
+            push(a);
+        }
+        push(end);
     }
-    let mut out = Vec::with_capacity(ends.len() + 1);
-    let mut start = 0;
-    for end in ends {
-        out.push((start, end, text[start..end].chars().count()));
-        start = end;
-    }
+    ascii.for_each(&mut push);
     if start < text.len() {
-        out.push((start, text.len(), text[start..].chars().count()));
+        out.push((start, text.len()));
     }
     out
 }
@@ -441,14 +446,17 @@ fn inside_word(text: &str, at: usize) -> bool {
 /// Chooses the window of at most `max_chars` characters that shows the most matches,
 /// aligned to sentence boundaries where the sentences are short enough.
 pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) -> Snippet {
-    let total_chars = text.chars().count();
-    if total_chars <= max_chars {
+    if text.len() <= max_chars || text.chars().count() <= max_chars {
         return Snippet {
             text: text.to_owned(),
             highlights: highlights.to_vec(),
         };
     }
     let sentences = sentences(text);
+    let chars_of = |i: usize| {
+        let (s, e) = sentences[i];
+        text[s..e].chars().count()
+    };
     // The highlights come sorted and apart (see `merge`): those touching a sentence are one
     // run of them, found by bisection, and a handful at most, so counting the distinct
     // words among them needs no set.
@@ -468,11 +476,11 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
     // The best sentence: most distinct matched words, then most matches, then earliest.
     let best = (0..sentences.len())
         .max_by_key(|&i| {
-            let (s, e, _) = sentences[i];
-            (matches_in((s, e)), std::cmp::Reverse(i))
+            (matches_in(sentences[i]), std::cmp::Reverse(i))
         })
         .unwrap_or(0);
-    let (mut start, mut end, mut chars) = sentences[best];
+    let (mut start, mut end) = sentences[best];
+    let mut chars = chars_of(best);
     if chars > max_chars {
         // One long sentence: centre on its first match, on character boundaries.
         let first = highlights
@@ -543,17 +551,21 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
         let (mut lo, mut hi) = (best, best);
         loop {
             let mut grew = false;
-            if let Some(&(_, next_end, next_chars)) = sentences.get(hi + 1) {
+            if let Some(&(_, next_end)) = sentences.get(hi + 1) {
+                let next_chars = chars_of(hi + 1);
                 if chars + next_chars <= max_chars {
                     hi += 1;
                     (end, chars) = (next_end, chars + next_chars);
                     grew = true;
                 }
             }
-            if lo > 0 && chars + sentences[lo - 1].2 <= max_chars {
-                lo -= 1;
-                (start, chars) = (sentences[lo].0, chars + sentences[lo].2);
-                grew = true;
+            if lo > 0 {
+                let previous_chars = chars_of(lo - 1);
+                if chars + previous_chars <= max_chars {
+                    lo -= 1;
+                    (start, chars) = (sentences[lo].0, chars + previous_chars);
+                    grew = true;
+                }
             }
             if !grew {
                 break;
@@ -595,19 +607,18 @@ mod tests {
     }
 
     /// [`sentences`] as the definition reads: character by character.
-    fn sentences_by_char(text: &str) -> Vec<(usize, usize, usize)> {
+    fn sentences_by_char(text: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
-        let (mut start, mut chars) = (0, 0);
+        let mut start = 0;
         for (i, c) in text.char_indices() {
-            chars += 1;
             if is_sentence_end(c) {
                 let end = i + c.len_utf8();
-                out.push((start, end, chars));
-                (start, chars) = (end, 0);
+                out.push((start, end));
+                start = end;
             }
         }
         if start < text.len() {
-            out.push((start, text.len(), chars));
+            out.push((start, text.len()));
         }
         out
     }
@@ -630,7 +641,7 @@ mod tests {
         let text = "第一句。第二句！Third? 第四句；尾";
         let ends: Vec<&str> = sentences(text)
             .iter()
-            .map(|&(s, e, _)| &text[s..e])
+            .map(|&(s, e)| &text[s..e])
             .collect();
         assert_eq!(ends, ["第一句。", "第二句！", "Third?", " 第四句；", "尾"]);
     }
