@@ -83,18 +83,21 @@ impl Serialize for Snippet {
 /// token `t`, if there is one.
 type Step<'a> = &'a dyn Fn(&Found<'_>, usize) -> Option<usize>;
 
-/// The byte ranges where every term of `seq` occurs at its relative position; `tokens`
-/// are in position order, and `step` finds the position of each further term.
+/// Appends to `out` the byte ranges where every term of `seq` occurs at its relative
+/// position, and says whether there was any; `tokens` are in position order, and `step`
+/// finds the position of each further term. (Appending, not returning a vector: a hit's
+/// highlighting allocated three growing vectors where one will do.)
 fn occurrences<S: AsRef<str>>(
     tokens: &[Found<'_>],
     seq: &[(usize, S)],
     step: Step<'_>,
-) -> Vec<(usize, usize)> {
+    out: &mut Vec<(usize, usize)>,
+) -> bool {
     let Some((_, first_term)) = seq.first() else {
-        return Vec::new();
+        return false;
     };
     let first_term = first_term.as_ref();
-    let mut out = Vec::new();
+    let before = out.len();
     for t in tokens.iter().filter(|t| t.term == first_term) {
         let mut range = (t.start, t.end);
         let all = seq.iter().all(|(offset, term)| {
@@ -113,7 +116,7 @@ fn occurrences<S: AsRef<str>>(
             out.push(range);
         }
     }
-    out
+    out.len() > before
 }
 
 /// [`Step`] over the n-gram analyzer's positions.
@@ -342,27 +345,22 @@ fn highlight_ranges(
     patterns: &[Pattern],
     step: Step<'_>,
 ) -> Vec<(usize, usize)> {
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    // Each found token starts at most one range of a sequence: room for one sequence's.
+    let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(tokens.len());
     for pattern in patterns {
-        let found = occurrences(tokens, &pattern.sequence, step);
-        if !found.is_empty() {
-            ranges.extend(found);
-            continue;
-        }
-        if pattern.phrase {
+        if occurrences(tokens, &pattern.sequence, step, &mut ranges) || pattern.phrase {
             continue;
         }
         for token in &pattern.tokens {
             let found = match &token.grams {
-                Some(grams) => occurrences(tokens, grams, step),
-                None => occurrences(tokens, &[(0, token.term.as_str())], step),
+                Some(grams) => occurrences(tokens, grams, step, &mut ranges),
+                None => occurrences(tokens, &[(0, token.term.as_str())], step, &mut ranges),
             };
-            if !found.is_empty() {
-                ranges.extend(found);
+            if found {
                 continue;
             }
             for (_, part) in &token.parts {
-                ranges.extend(occurrences(tokens, part, step));
+                occurrences(tokens, part, step, &mut ranges);
             }
         }
     }
@@ -372,18 +370,19 @@ fn highlight_ranges(
 /// Sorted highlights, merged where they touch or only white space separates them.
 fn merge(text: &str, mut ranges: Vec<(usize, usize)>) -> Vec<Highlight> {
     ranges.sort_unstable();
-    let mut out: Vec<Highlight> = Vec::new();
-    for (start, end) in ranges {
-        match out.last_mut() {
-            Some(last)
-                if last.end >= start || text[last.end..start].chars().all(char::is_whitespace) =>
-            {
-                last.end = last.end.max(end);
-            }
-            _ => out.push(Highlight { start, end }),
+    // Merged in place, then mapped in place (the two types are laid out alike): no second
+    // vector.
+    ranges.dedup_by(|next, last| {
+        let touches = last.1 >= next.0 || text[last.1..next.0].chars().all(char::is_whitespace);
+        if touches {
+            last.1 = last.1.max(next.1);
         }
-    }
-    out
+        touches
+    });
+    ranges
+        .into_iter()
+        .map(|(start, end)| Highlight { start, end })
+        .collect()
 }
 
 fn is_sentence_end(c: char) -> bool {
@@ -475,9 +474,7 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
     };
     // The best sentence: most distinct matched words, then most matches, then earliest.
     let best = (0..sentences.len())
-        .max_by_key(|&i| {
-            (matches_in(sentences[i]), std::cmp::Reverse(i))
-        })
+        .max_by_key(|&i| (matches_in(sentences[i]), std::cmp::Reverse(i)))
         .unwrap_or(0);
     let (mut start, mut end) = sentences[best];
     let mut chars = chars_of(best);
@@ -639,10 +636,7 @@ mod tests {
             assert_eq!(sentences(text), sentences_by_char(text), "{text}");
         }
         let text = "第一句。第二句！Third? 第四句；尾";
-        let ends: Vec<&str> = sentences(text)
-            .iter()
-            .map(|&(s, e)| &text[s..e])
-            .collect();
+        let ends: Vec<&str> = sentences(text).iter().map(|&(s, e)| &text[s..e]).collect();
         assert_eq!(ends, ["第一句。", "第二句！", "Third?", " 第四句；", "尾"]);
     }
 
