@@ -5,4 +5,5 @@
 //! that zhen is measured against, and [`corpus`], the readers of the shared corpora.
 
 pub mod baseline;
+pub mod cache;
 pub mod corpus;
