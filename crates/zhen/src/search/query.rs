@@ -601,8 +601,10 @@ impl Compiler<'_, '_> {
         gram_sequence(&analyze(self.target.grams, &close_han_gaps(text)))
     }
 
-    fn token_pattern(&mut self, term: &str) -> TokenPattern {
-        if !has_han(term) {
+    /// The pattern of word `term`; `grams`, when given, are `term`'s own n-gram sequence,
+    /// already computed (a clause that is that one word).
+    fn token_pattern(&mut self, term: &str, grams: Option<&Sequence>) -> TokenPattern {
+        if grams.is_none() && !has_han(term) {
             return TokenPattern {
                 term: term.to_owned(),
                 grams: None,
@@ -611,7 +613,10 @@ impl Compiler<'_, '_> {
         }
         TokenPattern {
             term: term.to_owned(),
-            grams: Some(self.grams_of(term)),
+            grams: Some(match grams {
+                Some(grams) => grams.clone(),
+                None => self.grams_of(term),
+            }),
             parts: crate::analysis::compound_parts_with(self.target.dict, term)
                 .into_iter()
                 .map(|part| {
@@ -893,11 +898,15 @@ pub(crate) fn compile(
     let mut legs: Option<Vec<Leg>> = Some(Vec::new());
 
     // A group made only of common English words (`the`, `of`) is optional unless the whole
-    // query is made of them.
+    // query is made of them: so a query of one group has none (and its words need not be
+    // analysed twice to tell).
     let optional: Vec<bool> = parsed
         .groups
         .iter()
-        .map(|group| matches!(group.as_slice(), [Clause::Words(text)] if is_optional_text(c.target, text)))
+        .map(|group| {
+            parsed.groups.len() > 1
+                && matches!(group.as_slice(), [Clause::Words(text)] if is_optional_text(c.target, text))
+        })
         .collect();
     let all_optional = optional.iter().all(|o| *o);
     let mut plain_texts: Vec<&str> = Vec::new();
@@ -919,9 +928,17 @@ pub(crate) fn compile(
             if c.target.explain {
                 analysis.push(describe(clause, role, Some(&a)));
             }
-            // Computed once: the query tree and the highlights both need them.
-            let tokens: Vec<TokenPattern> =
-                a.words.iter().map(|t| c.token_pattern(&t.text)).collect();
+            // Computed once: the query tree and the highlights both need them. A clause that
+            // is one word, as written, has that word's n-grams already.
+            let whole = match (a.words.as_slice(), &a.grams) {
+                ([only], Some(grams)) if only.text == clause.text() => Some(grams),
+                _ => None,
+            };
+            let tokens: Vec<TokenPattern> = a
+                .words
+                .iter()
+                .map(|t| c.token_pattern(&t.text, whole))
+                .collect();
             let built = if is_phrase {
                 c.phrase_clause(&a)
             } else {
