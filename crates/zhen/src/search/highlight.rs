@@ -548,28 +548,32 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
             }
         }
     } else {
-        // Grow by whole sentences, following ones first, while they fit.
+        // Grow by whole sentences, following ones first, while they fit. The window only
+        // grows, so a side whose next sentence did not fit is done: it is not counted again.
         let (mut lo, mut hi) = (best, best);
-        loop {
-            let mut grew = false;
-            if let Some(&(_, next_end)) = sentences.get(hi + 1) {
-                let next_chars = chars_of(hi + 1);
-                if chars + next_chars <= max_chars {
-                    hi += 1;
-                    (end, chars) = (next_end, chars + next_chars);
-                    grew = true;
+        let (mut forward, mut backward) = (true, true);
+        while forward || backward {
+            if forward {
+                forward = false;
+                if let Some(&(_, next_end)) = sentences.get(hi + 1) {
+                    let next_chars = chars_of(hi + 1);
+                    if chars + next_chars <= max_chars {
+                        hi += 1;
+                        (end, chars) = (next_end, chars + next_chars);
+                        forward = true;
+                    }
                 }
             }
-            if lo > 0 {
-                let previous_chars = chars_of(lo - 1);
-                if chars + previous_chars <= max_chars {
-                    lo -= 1;
-                    (start, chars) = (sentences[lo].0, chars + previous_chars);
-                    grew = true;
+            if backward {
+                backward = false;
+                if lo > 0 {
+                    let previous_chars = chars_of(lo - 1);
+                    if chars + previous_chars <= max_chars {
+                        lo -= 1;
+                        (start, chars) = (sentences[lo].0, chars + previous_chars);
+                        backward = true;
+                    }
                 }
-            }
-            if !grew {
-                break;
             }
         }
     }
