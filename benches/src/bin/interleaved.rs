@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 use zhen_benches::baseline::Baseline;
 use zhen_benches::cache;
 
+const USAGE: &str = "usage: interleaved [ROUNDS] [BATCH_MS]";
+
 /// One query class's per-round timings, in µs a search.
 struct Class {
     name: &'static str,
@@ -34,14 +36,13 @@ struct Class {
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let parse = |arg: Option<String>, default: u32, what: &str| {
-        match arg {
-        None => Ok(default),
-        Some(a) => a.parse::<u32>().ok().filter(|&n| n > 0).ok_or_else(|| {
-            format!("{what} must be a positive whole number, not {a:?}: usage: interleaved [ROUNDS] [BATCH_MS]")
-        }),
-    }
-    };
+    let parse =
+        |arg: Option<String>, default: u32, what: &str| match arg {
+            None => Ok(default),
+            Some(a) => a.parse::<u32>().ok().filter(|&n| n > 0).ok_or_else(|| {
+                format!("{what} must be a positive whole number, not {a:?}; {USAGE}")
+            }),
+        };
     let (rounds, batch_ms) = match (
         parse(args.next(), 30, "ROUNDS"),
         parse(args.next(), 5, "BATCH_MS"),
@@ -65,10 +66,10 @@ fn main() -> ExitCode {
                 time_zhen(&zhen, query, 1);
                 time_baseline(&baseline, query, 1);
             }
-            let mut slower: Vec<f64> = (0..21)
+            let slower: Vec<f64> = (0..21)
                 .map(|_| time_zhen(&zhen, query, 1).max(time_baseline(&baseline, query, 1)))
                 .collect();
-            let slower = median(&mut slower);
+            let slower = median(&slower);
             let batch = (batch_time.as_secs_f64() * 1e6 / slower.max(0.1)).clamp(1.0, 1e6) as u32;
             Class {
                 name,
@@ -103,7 +104,7 @@ fn main() -> ExitCode {
         "| class | query | searches a batch | zhen µs | baseline µs | zhen / baseline (quartiles) |\n|---|---|---:|---:|---:|---|"
     );
     for class in &classes {
-        let mut ratios: Vec<f64> = class
+        let ratios: Vec<f64> = class
             .zhen
             .iter()
             .zip(&class.baseline)
@@ -114,9 +115,9 @@ fn main() -> ExitCode {
             class.name,
             class.query,
             class.batch,
-            median(&mut class.zhen.clone()),
-            median(&mut class.baseline.clone()),
-            median(&mut ratios),
+            median(&class.zhen),
+            median(&class.baseline),
+            median(&ratios),
             quantile(&ratios, 0.25),
             quantile(&ratios, 0.75),
         );
@@ -146,13 +147,12 @@ fn time_baseline(baseline: &Baseline, query: &str, n: u32) -> f64 {
     started.elapsed().as_secs_f64() * 1e6 / f64::from(n)
 }
 
-/// The median of `values`, which it sorts.
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
+/// The median of `values`.
+fn median(values: &[f64]) -> f64 {
     quantile(values, 0.5)
 }
 
-/// The `q` quantile of sorted `values` (nearest rank).
+/// The `q` quantile of `values` (nearest rank).
 fn quantile(values: &[f64], q: f64) -> f64 {
     if values.is_empty() {
         return f64::NAN;
