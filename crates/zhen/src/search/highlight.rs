@@ -98,6 +98,17 @@ fn occurrences<S: AsRef<str>>(
     };
     let first_term = first_term.as_ref();
     let before = out.len();
+    if let [(0, _)] = seq {
+        // One term: each of its tokens is a match, where it stands (the general walk below
+        // would look each one up again at its own position).
+        out.extend(
+            tokens
+                .iter()
+                .filter(|t| t.term == first_term)
+                .map(|t| (t.start, t.end)),
+        );
+        return out.len() > before;
+    }
     for t in tokens.iter().filter(|t| t.term == first_term) {
         let mut range = (t.start, t.end);
         let all = seq.iter().all(|(offset, term)| {
