@@ -471,26 +471,29 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
         let (s, e) = sentences[i];
         text[s..e].chars().count()
     };
-    // The highlights come sorted and apart (see `merge`): those touching a sentence are one
-    // run of them, found by bisection, and a handful at most, so counting the distinct
-    // words among them needs no set.
+    // The highlights come sorted and apart (see `merge`), as the sentences do: those
+    // touching a sentence are one run of them, which one sweep finds for every sentence in
+    // turn; a handful at most, so counting the distinct words among them needs no set.
     debug_assert!(highlights.windows(2).all(|w| w[0].end <= w[1].start));
-    let matches_in = |(s, e): (usize, usize)| {
-        let from = highlights.partition_point(|h| h.end <= s);
+    let word = |h: &Highlight| &text[h.start..h.end];
+    // The best sentence: most distinct matched words, then most matches, then earliest.
+    let (mut best, mut best_matches) = (0, (0, 0));
+    let mut from = 0;
+    for (i, &(s, e)) in sentences.iter().enumerate() {
+        while highlights.get(from).is_some_and(|h| h.end <= s) {
+            from += 1;
+        }
         let to = from + highlights[from..].partition_point(|h| h.start < e);
         let hits = &highlights[from..to];
-        let word = |h: &Highlight| &text[h.start..h.end];
         let distinct = hits
             .iter()
             .enumerate()
             .filter(|(i, h)| !hits[..*i].iter().any(|g| word(g) == word(h)))
             .count();
-        (distinct, hits.len())
-    };
-    // The best sentence: most distinct matched words, then most matches, then earliest.
-    let best = (0..sentences.len())
-        .max_by_key(|&i| (matches_in(sentences[i]), std::cmp::Reverse(i)))
-        .unwrap_or(0);
+        if (distinct, hits.len()) > best_matches {
+            (best, best_matches) = (i, (distinct, hits.len()));
+        }
+    }
     let (mut start, mut end) = sentences[best];
     let mut chars = chars_of(best);
     if chars > max_chars {
