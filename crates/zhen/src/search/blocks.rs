@@ -218,7 +218,7 @@ fn document_range(block: &[u8], pos: usize) -> Option<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Index, IndexBuilder, Paragraph};
+    use crate::{Index, IndexBuilder};
 
     #[test]
     fn every_document_reads_as_tantivy_reads_it() {
@@ -233,11 +233,7 @@ mod tests {
                 )
             })
             .collect();
-        let paragraphs: Vec<Paragraph> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Paragraph::new("a", i as u32, t.as_str()))
-            .collect();
+        let paragraphs = crate::search::test_corpus::paragraphs("a", &texts);
         builder.add_paragraphs("a", &paragraphs[..2500]).unwrap();
         builder.add_paragraphs("c", &paragraphs[2500..]).unwrap();
         builder.commit().unwrap();

@@ -681,6 +681,15 @@ pub(crate) mod test_corpus {
             .collect()
     }
 
+    /// `texts` as the paragraphs of document `doc`, numbered from 0.
+    pub(crate) fn paragraphs(doc: &str, texts: &[String]) -> Vec<Paragraph> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Paragraph::new(doc, i as u32, t.as_str()))
+            .collect()
+    }
+
     /// A searcher of an index (in the directory returned with it) of 3,000 work-report
     /// paragraphs in two documents (`a`, `b`), then an update that adds a document (`c`)
     /// and replaces `b` by one paragraph: segments apart, and deleted paragraphs in the
@@ -697,12 +706,7 @@ pub(crate) mod test_corpus {
         let mut builder = IndexBuilder::create(dir).unwrap();
         let (first, second) = texts.split_at(1500);
         for (doc, part) in [("a", first), ("b", second)] {
-            let paragraphs: Vec<Paragraph> = part
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Paragraph::new(doc, i as u32, t.as_str()))
-                .collect();
-            builder.add_paragraphs(doc, &paragraphs).unwrap();
+            builder.add_paragraphs(doc, &paragraphs(doc, part)).unwrap();
         }
         builder.commit().unwrap();
         let mut update = IndexUpdater::open(dir).unwrap();
@@ -744,12 +748,9 @@ mod tests {
         let texts = test_corpus::work_reports(1500);
         let dir = tempfile::tempdir().unwrap();
         let mut builder = crate::IndexBuilder::create(dir.path()).unwrap();
-        let paragraphs: Vec<Paragraph> = texts
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Paragraph::new("a", i as u32, t.as_str()))
-            .collect();
-        builder.add_paragraphs("a", &paragraphs).unwrap();
+        builder
+            .add_paragraphs("a", &test_corpus::paragraphs("a", &texts))
+            .unwrap();
         builder.commit().unwrap();
         let whole = Index::open(dir.path()).unwrap().searcher();
         let (_updated_dir, updated) = test_corpus::work_reports_searcher();
