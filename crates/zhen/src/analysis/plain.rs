@@ -18,13 +18,15 @@
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::to_simplified;
+use super::{to_simplified, Stems};
 
 /// Whether `text` is plain (see the [module docs](self)): the unfolded n-gram pass gives
 /// exactly the folded pass's terms on it, and so does [`PlainScan`].
 pub(crate) fn is_plain(text: &str) -> bool {
     // Nothing is wanted, so the stemmer is never run: a bare analyzer will do.
-    let mut unused = TextAnalyzer::from(tantivy::tokenizer::RawTokenizer::default());
+    let mut unused = Stems::new(TextAnalyzer::from(
+        tantivy::tokenizer::RawTokenizer::default(),
+    ));
     super::for_each_term_unfolded(text, &mut unused, |_| false, |_| false, |_, _, _, _| {})
 }
 
@@ -130,7 +132,7 @@ impl<'t> PlainScan<'t> {
     pub(crate) fn for_each_term(
         &self,
         text: &str,
-        stemmer: &mut TextAnalyzer,
+        stems: &mut Stems,
         mut visit: impl FnMut(usize, usize, &'t str),
     ) {
         let bytes = text.as_bytes();
@@ -167,7 +169,7 @@ impl<'t> PlainScan<'t> {
         if !self.latin.is_empty() {
             words(
                 text,
-                stemmer,
+                stems,
                 |c| self.latin_first.contains(&c),
                 |start, end, stemmed| {
                     if let Some(&term) = self.latin.iter().find(|t| **t == stemmed) {
@@ -234,7 +236,7 @@ pub(crate) fn nth_in_run(text: &str, mut at: usize, n: usize) -> Option<usize> {
 /// when `wanted` accepts their first character lowercased.
 fn words(
     text: &str,
-    stemmer: &mut TextAnalyzer,
+    stems: &mut Stems,
     wanted: impl Fn(char) -> bool,
     mut visit: impl FnMut(usize, usize, &str),
 ) {
@@ -244,7 +246,7 @@ fn words(
     // Only ASCII letters and digits start a word or number in plain text, and each one
     // read is skipped whole: the next such byte after it starts the next.
     while let Some(start) = next_ascii_alphanumeric(bytes, at) {
-        let end = super::read_ascii_word(text, start, stemmer, &wanted, &mut lower, |end, term| {
+        let end = super::read_ascii_word(text, start, stems, &wanted, &mut lower, |end, term| {
             visit(start, end, term)
         });
         at = end.max(start + 1);
@@ -264,8 +266,9 @@ mod tests {
         let mut out = Vec::new();
         for_each_gram_term(
             &mut Folded::default(),
-            &mut word_stemmer(),
+            &mut Stems::new(word_stemmer()),
             text,
+            |_| true,
             |_, s, e, t| {
                 if terms.contains(&t) {
                     out.push((s, e, t.to_owned()));
@@ -281,7 +284,7 @@ mod tests {
             std::iter::once(c).chain(traditional_forms(c))
         });
         let mut out = Vec::new();
-        scan.for_each_term(text, &mut word_stemmer(), |s, e, t| {
+        scan.for_each_term(text, &mut Stems::new(word_stemmer()), |s, e, t| {
             out.push((s, e, t.to_owned()))
         });
         out.sort();
@@ -302,8 +305,9 @@ mod tests {
             let mut own = Vec::new();
             for_each_gram_term(
                 &mut Folded::default(),
-                &mut word_stemmer(),
+                &mut Stems::new(word_stemmer()),
                 text,
+                |_| true,
                 |_, _, _, t| own.push(t.to_owned()),
             );
             for skip in 0..4 {

@@ -206,7 +206,27 @@ fn run_end(text: &str, start: usize, keep: impl Fn(char) -> bool) -> usize {
 
 /// A word: letters, digits and combining marks, with apostrophes inside (`women's`).
 pub(crate) fn word_end(text: &str, start: usize) -> usize {
-    let mut end = start;
+    // ASCII letters and digits, and an ASCII apostrophe before an ASCII letter, are read
+    // byte by byte: English text is mostly those, and decoding and classifying each
+    // character was a fifth of highlighting an English hit. Anything else is left to the
+    // general loop, from where it stands.
+    let bytes = text.as_bytes();
+    let mut at = start;
+    loop {
+        match bytes.get(at) {
+            Some(b) if b.is_ascii_alphanumeric() => at += 1,
+            Some(b'\'') if bytes.get(at + 1).is_some_and(u8::is_ascii_alphabetic) => at += 2,
+            Some(b) if b.is_ascii() && *b != b'\'' => return at,
+            None => return at,
+            Some(_) => break,
+        }
+    }
+    word_end_by_char(text, at, at)
+}
+
+/// [`word_end`] character by character, from byte `from` of a word read up to `end`.
+fn word_end_by_char(text: &str, from: usize, mut end: usize) -> usize {
+    let start = from;
     let mut chars = text[start..].char_indices().peekable();
     while let Some((j, c)) = chars.next() {
         let class = classify(c);
@@ -278,6 +298,23 @@ fn number_end(text: &str, start: usize) -> (usize, Cow<'_, str>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn a_word_ends_where_reading_it_by_character_ends_it(
+            text in "[aZ09'’ éÉ\u{301}ß人,.;-]{0,16}"
+        ) {
+            for (start, c) in text.char_indices() {
+                if matches!(classify(c), CharClass::Letter | CharClass::Digit) {
+                    proptest::prop_assert_eq!(
+                        word_end(&text, start),
+                        word_end_by_char(&text, start, start),
+                        "from byte {}", start
+                    );
+                }
+            }
+        }
+    }
 
     fn numbers(text: &str) -> Vec<String> {
         let mut out = Vec::new();

@@ -12,7 +12,7 @@ use serde::{Serialize, Serializer};
 use tantivy::tokenizer::TextAnalyzer;
 
 use super::query::{Pattern, Sequence};
-use crate::analysis::{Folded, PlainScan};
+use crate::analysis::{Folded, PlainScan, Stems};
 
 /// A highlighted byte range `[start, end)` of a text. Serialises as `[start, end]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -165,7 +165,7 @@ pub(crate) struct Highlighter<'p> {
     /// phrases of words in letters), the scan that finds its terms in a plain text
     /// without reading all of it.
     plain: Option<PlainScan<'p>>,
-    stemmer: TextAnalyzer,
+    stems: Stems,
     folded: Folded,
     tokens: Vec<Found<'p>>,
 }
@@ -222,7 +222,7 @@ impl<'p> Highlighter<'p> {
             first_chars,
             raw_first_han,
             plain,
-            stemmer,
+            stems: Stems::new(stemmer),
             folded: Folded::default(),
             tokens: Vec::new(),
         }
@@ -266,12 +266,12 @@ impl<'p> Highlighter<'p> {
         let Highlighter {
             plain,
             tokens,
-            stemmer,
+            stems,
             ..
         } = self;
         tokens.clear();
         if let Some(plain) = plain {
-            plain.for_each_term(text, stemmer, |start, end, term| {
+            plain.for_each_term(text, stems, |start, end, term| {
                 tokens.push(Found {
                     term,
                     start,
@@ -291,18 +291,24 @@ impl<'p> Highlighter<'p> {
         let Highlighter {
             needed,
             first_chars,
-            stemmer,
+            stems,
             folded,
             tokens,
             ..
         } = self;
         tokens.clear();
-        crate::analysis::for_each_gram_term(folded, stemmer, text, |position, start, end, term| {
-            let first = term.chars().next();
-            if first.is_some_and(|c| first_chars.contains(&c)) {
-                keep_if_needed(needed, tokens, (position, start, end), term);
-            }
-        });
+        let wanted = |c: char| first_chars.contains(&c);
+        crate::analysis::for_each_gram_term(
+            folded,
+            stems,
+            text,
+            wanted,
+            |position, start, end, term| {
+                if term.chars().next().is_some_and(wanted) {
+                    keep_if_needed(needed, tokens, (position, start, end), term);
+                }
+            },
+        );
     }
 
     /// [`Highlighter::all_terms`] when folding keeps the text's term boundaries (most
@@ -315,13 +321,13 @@ impl<'p> Highlighter<'p> {
             first_chars,
             raw_first_han,
             tokens,
-            stemmer,
+            stems,
             ..
         } = self;
         tokens.clear();
         crate::analysis::for_each_term_unfolded(
             text,
-            stemmer,
+            stems,
             |c| first_chars.contains(&c),
             |c| raw_first_han.contains(&c),
             |position, start, end, term| {

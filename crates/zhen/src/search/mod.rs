@@ -663,8 +663,14 @@ pub(crate) mod test_corpus {
 
     /// The first `n` paragraphs of the government work reports.
     pub(crate) fn work_reports(n: usize) -> Vec<String> {
+        texts("prc-gov-work-reports.zh.jsonl.gz", n)
+    }
+
+    /// The texts of the first `n` records of the shared corpus `name`.
+    pub(crate) fn texts(name: &str, n: usize) -> Vec<String> {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/prc-gov-work-reports.zh.jsonl.gz");
+            .join("../../../shared/data")
+            .join(name);
         let file = std::fs::File::open(&path).unwrap_or_else(|e| {
             panic!(
                 "{}: {e} (the shared corpora beside the checkout)",
