@@ -248,9 +248,7 @@ pub(crate) fn for_each_gram_term(
             if !term.chars().next().is_some_and(&wanted) {
                 return;
             }
-            if let Some(term) = stems.term(&term) {
-                visit(position, from, to, term);
-            }
+            stems.with_term(&term, |term| visit(position, from, to, term));
         },
     );
 }
@@ -399,9 +397,7 @@ pub(crate) fn read_ascii_word(
                 &*lower
             }
         };
-        if let Some(term) = stems.term(term) {
-            visit(end, term);
-        }
+        stems.with_term(term, |term| visit(end, term));
     }
     end
 }
@@ -415,36 +411,45 @@ pub(crate) fn word_stemmer() -> TextAnalyzer {
         .build()
 }
 
-/// The terms [`word_stemmer`] makes of words and numbers, each word's kept once it is
-/// made: the hits of one search repeat most of their words, and each stem through a token
-/// stream (a boxed stream, a token, a Snowball pass) cost several times a lookup. On
-/// English paragraphs that was a third of a search.
+/// The terms [`word_stemmer`] makes of words and numbers, each word's kept by the thread
+/// once made: the hits of a search, and of the searches of one corpus, repeat most of
+/// their words, and each stem through a token stream (a boxed stream, a token, a Snowball
+/// pass) cost several times a lookup. On English paragraphs that was a third of a search.
+#[derive(Default)]
 pub(crate) struct Stems {
-    stemmer: TextAnalyzer,
+    /// Made at the first word the thread does not know yet.
+    stemmer: Option<TextAnalyzer>,
+}
+
+/// Bounds what [`Stems`] keeps per thread (a few megabytes at most).
+const MAX_KNOWN_STEMS: usize = 1 << 16;
+
+thread_local! {
     /// Each word seen, with its term (`None`: the stemmer drops it, as too long).
-    known: fnv::FnvHashMap<Box<str>, Option<Box<str>>>,
+    static KNOWN_STEMS: std::cell::RefCell<fnv::FnvHashMap<Box<str>, Option<Box<str>>>> =
+        std::cell::RefCell::default();
 }
 
 impl Stems {
-    /// Stems through `stemmer`, which must make at most one token of a string ([`word_stemmer`]
-    /// or a clone of it).
-    pub(crate) fn new(stemmer: TextAnalyzer) -> Stems {
-        Stems {
-            stemmer,
-            known: fnv::FnvHashMap::default(),
-        }
-    }
-
-    /// The term of `word` (a word or number as the analyzers cut and lowercase it), if any.
-    pub(crate) fn term(&mut self, word: &str) -> Option<&str> {
-        if !self.known.contains_key(word) {
-            let mut stream = self.stemmer.token_stream(word);
-            let term = stream.next().map(|token| token.text.as_str().into());
-            debug_assert!(stream.next().is_none(), "one token at most");
-            drop(stream);
-            self.known.insert(word.into(), term);
-        }
-        self.known.get(word).and_then(Option::as_deref)
+    /// Calls `visit` with the term of `word` (a word or number as the analyzers cut and
+    /// lowercase it), if it has one.
+    pub(crate) fn with_term(&mut self, word: &str, visit: impl FnOnce(&str)) {
+        KNOWN_STEMS.with_borrow_mut(|known| {
+            if !known.contains_key(word) {
+                if known.len() >= MAX_KNOWN_STEMS {
+                    known.clear();
+                }
+                let stemmer = self.stemmer.get_or_insert_with(word_stemmer);
+                let mut stream = stemmer.token_stream(word);
+                let term = stream.next().map(|token| token.text.as_str().into());
+                debug_assert!(stream.next().is_none(), "one token at most");
+                drop(stream);
+                known.insert(word.into(), term);
+            }
+            if let Some(Some(term)) = known.get(word) {
+                visit(term);
+            }
+        });
     }
 }
 
@@ -511,7 +516,7 @@ mod tests {
         let debates =
             crate::search::test_corpus::texts("un-general-debates-2015-2024.en.jsonl.gz", 2000)
                 .join("\n");
-        let mut stems = Stems::new(word_stemmer());
+        let mut stems = Stems::default();
         let (mut words, mut changed) = (0, 0);
         for text in [tricky, &debates] {
             let mut folded = Folded::default();
@@ -525,10 +530,10 @@ mod tests {
                         return;
                     }
                     words += 1;
-                    if let Some(stem) = stems.term(&term) {
+                    stems.with_term(&term, |stem| {
                         assert_eq!(stem.chars().next(), term.chars().next(), "{term} → {stem}");
                         changed += usize::from(stem != term);
-                    }
+                    });
                 },
             );
         }
@@ -543,7 +548,7 @@ mod tests {
         let mut out = Vec::new();
         for_each_gram_term(
             &mut Folded::default(),
-            &mut Stems::new(word_stemmer()),
+            &mut Stems::default(),
             text,
             |_| true,
             |p, s, e, t| out.push((p, s, e, t.to_owned())),
@@ -566,7 +571,7 @@ mod tests {
         let mut out = Vec::new();
         for_each_term_unfolded(
             text,
-            &mut Stems::new(word_stemmer()),
+            &mut Stems::default(),
             wanted,
             may_want,
             |p, s, e, t| out.push((p, s, e, t.to_owned())),
@@ -639,7 +644,7 @@ mod tests {
         let mut folded = Folded::default();
         for_each_gram_term(
             &mut folded,
-            &mut Stems::new(word_stemmer()),
+            &mut Stems::default(),
             text,
             |_| true,
             |position, start, end, term| {

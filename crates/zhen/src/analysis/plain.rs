@@ -16,17 +16,13 @@
 //! Han terms is followed from its first term character by character ([`nth_in_run`]);
 //! the highlighter leaves sequences of words in letters to the full pass.
 
-use tantivy::tokenizer::TextAnalyzer;
-
 use super::{to_simplified, Stems};
 
 /// Whether `text` is plain (see the [module docs](self)): the unfolded n-gram pass gives
 /// exactly the folded pass's terms on it, and so does [`PlainScan`].
 pub(crate) fn is_plain(text: &str) -> bool {
-    // Nothing is wanted, so the stemmer is never run: a bare analyzer will do.
-    let mut unused = Stems::new(TextAnalyzer::from(
-        tantivy::tokenizer::RawTokenizer::default(),
-    ));
+    // Nothing is wanted, so nothing is stemmed.
+    let mut unused = Stems::default();
     super::for_each_term_unfolded(text, &mut unused, |_| false, |_| false, |_, _, _, _| {})
 }
 
@@ -258,7 +254,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::analysis::{for_each_gram_term, traditional_forms, word_stemmer, Folded};
+    use crate::analysis::{for_each_gram_term, traditional_forms, Folded};
 
     /// The folded pass's occurrences of `terms`, as `(start, end, term)` in order: what
     /// the plain scan must give, positions aside.
@@ -266,7 +262,7 @@ mod tests {
         let mut out = Vec::new();
         for_each_gram_term(
             &mut Folded::default(),
-            &mut Stems::new(word_stemmer()),
+            &mut Stems::default(),
             text,
             |_| true,
             |_, s, e, t| {
@@ -284,7 +280,7 @@ mod tests {
             std::iter::once(c).chain(traditional_forms(c))
         });
         let mut out = Vec::new();
-        scan.for_each_term(text, &mut Stems::new(word_stemmer()), |s, e, t| {
+        scan.for_each_term(text, &mut Stems::default(), |s, e, t| {
             out.push((s, e, t.to_owned()))
         });
         out.sort();
@@ -305,7 +301,7 @@ mod tests {
             let mut own = Vec::new();
             for_each_gram_term(
                 &mut Folded::default(),
-                &mut Stems::new(word_stemmer()),
+                &mut Stems::default(),
                 text,
                 |_| true,
                 |_, _, _, t| own.push(t.to_owned()),

@@ -9,7 +9,6 @@
 use std::fmt;
 
 use serde::{Serialize, Serializer};
-use tantivy::tokenizer::TextAnalyzer;
 
 use super::query::{Pattern, Sequence};
 use crate::analysis::{Folded, PlainScan, Stems};
@@ -171,7 +170,7 @@ pub(crate) struct Highlighter<'p> {
 }
 
 impl<'p> Highlighter<'p> {
-    pub(crate) fn new(patterns: &'p [Pattern], stemmer: TextAnalyzer) -> Highlighter<'p> {
+    pub(crate) fn new(patterns: &'p [Pattern]) -> Highlighter<'p> {
         let mut needed: fnv::FnvHashSet<&str> = fnv::FnvHashSet::default();
         for pattern in patterns {
             needed.extend(pattern.sequence.iter().map(|(_, t)| t.as_str()));
@@ -222,7 +221,7 @@ impl<'p> Highlighter<'p> {
             first_chars,
             raw_first_han,
             plain,
-            stems: Stems::new(stemmer),
+            stems: Stems::default(),
             folded: Folded::default(),
             tokens: Vec::new(),
         }
@@ -754,7 +753,7 @@ mod tests {
     }
 
     fn both_ways(patterns: &[Pattern], text: &str) -> (Option<Vec<Highlight>>, Vec<Highlight>) {
-        let mut h = Highlighter::new(patterns, crate::analysis::word_stemmer());
+        let mut h = Highlighter::new(patterns);
         let fast = h
             .unfolded_terms(text)
             .then(|| merge(text, highlight_ranges(&h.tokens, patterns, &by_position)));
@@ -816,7 +815,7 @@ mod tests {
 
     /// The highlights through the plain scan, `None` where the query needs positions.
     fn plain_way(patterns: &[Pattern], text: &str) -> Option<Vec<Highlight>> {
-        let mut h = Highlighter::new(patterns, crate::analysis::word_stemmer());
+        let mut h = Highlighter::new(patterns);
         h.plain.is_some().then(|| h.highlights(text, true))
     }
 

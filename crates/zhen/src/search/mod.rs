@@ -198,7 +198,6 @@ struct Inner {
     /// The index's user dictionary (for compound parts).
     dict: Arc<analysis::UserDict>,
     grams: TextAnalyzer,
-    stemmer: TextAnalyzer,
 }
 
 #[derive(Clone)]
@@ -265,7 +264,6 @@ impl Index {
                 words: Mutex::new(vec![analysis::analyzer_with_dict(&self.dict)]),
                 dict: self.dict.clone(),
                 grams: analysis::ngram_analyzer(),
-                stemmer: analysis::word_stemmer(),
             }),
         }
     }
@@ -460,8 +458,7 @@ impl Searcher {
                 .collect();
             compiled.count = compiled.count.map(filtered);
         }
-        let mut highlighter =
-            highlight::Highlighter::new(&compiled.patterns, self.inner.stemmer.clone());
+        let mut highlighter = highlight::Highlighter::new(&compiled.patterns);
         let analysed = Instant::now();
         let searcher = live.reader.searcher();
         let limit = options.limit.max(1);
