@@ -1008,18 +1008,17 @@ pub(crate) fn compile(
                 // The phrase's terms are the legs' words (a word of letters is its own
                 // required term). Two words' phrase occurs at most as often as each of
                 // them (each match pairs one occurrence of each); tantivy's count for more
-                // words within a slop can exceed a word's frequency: no limit then.
-                limits: if legs.len() == 2 {
-                    legs.iter()
-                        .enumerate()
-                        .map(|(i, leg)| match leg.word {
-                            Some(_) => Limit::Word(i),
-                            None => Limit::Required(i),
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                },
+                // words within a slop can exceed a word's frequency, though not every
+                // word's (see `Bonus::greatest`).
+                limits: legs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, leg)| match leg.word {
+                        Some(_) => Limit::Word(i),
+                        None => Limit::Required(i),
+                    })
+                    .collect(),
+                greatest: legs.len() > 2,
                 implied: Vec::new(),
             });
         }
@@ -1043,6 +1042,7 @@ pub(crate) fn compile(
                         .filter(|(_, leg)| leg.required.field() == c.target.grams_field)
                         .map(|(i, _)| Limit::Required(i))
                         .collect(),
+                    greatest: false,
                     implied: spanned_bigrams(&grams)
                         .map(|bigram| Term::from_field_text(c.target.grams_field, &bigram))
                         .collect(),

@@ -10,9 +10,10 @@
 //!
 //! A phrase's BM25 score grows with how often it occurs in the paragraph, which is at most
 //! how often each of its words occurs there: a frequency read anyway to score the words.
-//! (That holds for an exact phrase and for two words within a slop; tantivy's count for
-//! three or more words within a slop can exceed it, so that bonus is bounded by its
-//! highest score.)
+//! (That holds for an exact phrase and for two words within a slop. tantivy's count for
+//! three or more words within a slop can exceed some of the words' frequencies, but not
+//! the greatest of them: it counts at most one match per position of the word its
+//! intersection reads last, so that bonus is bounded by the greatest.)
 //! So each match gets a bound on its bonuses from its words' frequencies (not from the
 //! phrase's highest possible score, which exceeds the spread of the words' scores and so
 //! would rule nothing out), and the phrases are checked only for the matches whose bound
@@ -74,8 +75,15 @@ pub(crate) struct Bonus {
     pub terms: Vec<Term>,
     pub boost: Score,
     /// Each occurrence of the bonus is an occurrence of each of these legs' terms, so its
-    /// frequency is at most the least of theirs. Empty: bounded by its highest score alone.
+    /// frequency is at most the least of theirs (or, with `greatest`, the greatest).
+    /// Empty: bounded by its highest score alone.
     pub limits: Vec<Limit>,
+    /// The bonus's frequency is bounded by the greatest of the limits' frequencies, not
+    /// the least (and is 0 where one of them is 0): tantivy's count for three or more
+    /// words within a slop can exceed some of the words' frequencies, but it counts at
+    /// most one match per position of the term its intersection reads last, which is one
+    /// of them.
+    pub greatest: bool,
     /// Terms of its field found wherever it matches, though not among its own terms: the
     /// bigrams that a phrase of non-overlapping bigrams spans (`同违` in `合同违约`, a
     /// phrase of `合同` and `违约`). A match without one of them is ruled out by reading
@@ -90,6 +98,7 @@ impl Clone for Bonus {
             terms: self.terms.clone(),
             boost: self.boost,
             limits: self.limits.clone(),
+            greatest: self.greatest,
             implied: self.implied.clone(),
         }
     }
@@ -135,6 +144,7 @@ struct BonusWeight {
     weight: Box<dyn Weight>,
     bm25: Bm25Weight,
     limits: Vec<Limit>,
+    greatest: bool,
     field: tantivy::schema::Field,
     implied: Vec<Term>,
 }
@@ -181,6 +191,7 @@ impl SpacedWords {
                     weight: b.query.weight(enable)?,
                     bm25: Bm25Weight::for_terms(stats, &b.terms)?.boost_by(b.boost),
                     limits: b.limits.clone(),
+                    greatest: b.greatest,
                     field: b.terms[0].field(),
                     implied: b.implied.clone(),
                 })
@@ -495,15 +506,21 @@ impl<'w> Segment<'w> {
         if bonus.limits.is_empty() {
             return bonus.weight.bm25.max_score();
         }
-        let frequency = bonus
-            .limits
-            .iter()
-            .map(|&limit| self.frequency(limit, doc))
-            .min()
-            .unwrap_or(0);
-        if frequency == 0 {
+        let (mut least, mut greatest) = (u32::MAX, 0);
+        for &limit in &bonus.limits {
+            let frequency = self.frequency(limit, doc);
+            least = least.min(frequency);
+            greatest = greatest.max(frequency);
+        }
+        // A term of the bonus missing from the match: the bonus is not there either.
+        if least == 0 {
             return 0.0;
         }
+        let frequency = if bonus.weight.greatest {
+            greatest
+        } else {
+            least
+        };
         bonus
             .weight
             .bm25
@@ -679,6 +696,9 @@ mod tests {
             "公司 违约 合同",
             "的 合同",
             "合同 的 违约",
+            "的 的 合同",
+            "违约 公司 的 合同",
+            "合同 违约 合同 违约",
         ] {
             let spaced = spaced_of(&searcher, q);
             for limit in [1, 10, 400] {
