@@ -1019,6 +1019,7 @@ pub(crate) fn compile(
                     })
                     .collect(),
                 greatest: legs.len() > 2,
+                slop: (legs.len() == 2).then_some(PROXIMITY_SLOP),
                 implied: Vec::new(),
             });
         }
@@ -1043,6 +1044,7 @@ pub(crate) fn compile(
                         .map(|(i, _)| Limit::Required(i))
                         .collect(),
                     greatest: false,
+                    slop: None,
                     implied: spanned_bigrams(&grams)
                         .map(|bigram| Term::from_field_text(c.target.grams_field, &bigram))
                         .collect(),

@@ -58,7 +58,7 @@ pub(crate) struct Leg {
 }
 
 /// Which frequency bounds a bonus phrase's frequency in a paragraph.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Limit {
     /// The frequency of leg `i`'s required term.
     Required(usize),
@@ -84,6 +84,10 @@ pub(crate) struct Bonus {
     /// most one match per position of the term its intersection reads last, which is one
     /// of them.
     pub greatest: bool,
+    /// For a phrase of two of the legs' own terms within this slop (the words close
+    /// together): checked from the legs' positions, as tantivy counts such a phrase,
+    /// without a phrase scorer of its own.
+    pub slop: Option<u32>,
     /// Terms of its field found wherever it matches, though not among its own terms: the
     /// bigrams that a phrase of non-overlapping bigrams spans (`同违` in `合同违约`, a
     /// phrase of `合同` and `违约`). A match without one of them is ruled out by reading
@@ -99,6 +103,7 @@ impl Clone for Bonus {
             boost: self.boost,
             limits: self.limits.clone(),
             greatest: self.greatest,
+            slop: self.slop,
             implied: self.implied.clone(),
         }
     }
@@ -145,6 +150,8 @@ struct BonusWeight {
     bm25: Bm25Weight,
     limits: Vec<Limit>,
     greatest: bool,
+    /// The slop of a phrase of the two legs' terms that `limits` name, in order.
+    direct: Option<u32>,
     field: tantivy::schema::Field,
     implied: Vec<Term>,
 }
@@ -192,6 +199,7 @@ impl SpacedWords {
                     bm25: Bm25Weight::for_terms(stats, &b.terms)?.boost_by(b.boost),
                     limits: b.limits.clone(),
                     greatest: b.greatest,
+                    direct: b.slop.filter(|_| self.names_its_limits(b)),
                     field: b.terms[0].field(),
                     implied: b.implied.clone(),
                 })
@@ -227,6 +235,23 @@ impl SpacedWords {
             checked,
             checks,
         })
+    }
+}
+
+impl SpacedWords {
+    /// Whether `bonus` is a phrase of exactly the terms its limits name, in their order:
+    /// then its positions are the legs' own.
+    fn names_its_limits(&self, bonus: &Bonus) -> bool {
+        bonus.terms.len() == bonus.limits.len()
+            && bonus.limits.iter().zip(&bonus.terms).all(|(limit, term)| {
+                let leg = match *limit {
+                    Limit::Required(i) | Limit::Word(i) => &self.legs[i],
+                };
+                match limit {
+                    Limit::Required(_) => &leg.required == term,
+                    Limit::Word(_) => leg.word.as_ref() == Some(term),
+                }
+            })
     }
 }
 
@@ -298,6 +323,8 @@ struct Segment<'w> {
     bonuses: Vec<BonusState<'w>>,
     /// How many bonus phrases have been checked.
     checks: usize,
+    /// The positions of a directly checked phrase's two terms.
+    positions: (Vec<u32>, Vec<u32>),
 }
 
 /// A term's postings in a segment, scored as tantivy's term query scores them.
@@ -313,11 +340,15 @@ impl TermScorer {
         reader: &SegmentReader,
         term: &Term,
         bm25: &Bm25Weight,
+        positions: bool,
     ) -> tantivy::Result<Option<TermScorer>> {
         let field = term.field();
-        let postings = reader
-            .inverted_index(field)?
-            .read_postings(term, IndexRecordOption::WithFreqs)?;
+        let option = if positions {
+            IndexRecordOption::WithFreqsAndPositions
+        } else {
+            IndexRecordOption::WithFreqs
+        };
+        let postings = reader.inverted_index(field)?.read_postings(term, option)?;
         let Some(postings) = postings else {
             return Ok(None);
         };
@@ -365,13 +396,25 @@ impl<'w> Segment<'w> {
         bonuses: &'w [BonusWeight],
         reader: &'w SegmentReader,
     ) -> tantivy::Result<Option<Segment<'w>>> {
+        // The legs' terms whose positions a bonus is checked with.
+        let read = |limit: Limit| {
+            bonuses
+                .iter()
+                .any(|b| b.direct.is_some() && b.limits.contains(&limit))
+        };
         let mut legs = Vec::with_capacity(query.legs.len());
-        for (leg, (required_weight, word_weight)) in query.legs.iter().zip(weights) {
-            let Some(required) = TermScorer::open(reader, &leg.required, required_weight)? else {
+        for (i, (leg, (required_weight, word_weight))) in query.legs.iter().zip(weights).enumerate()
+        {
+            let positions = read(Limit::Required(i));
+            let Some(required) =
+                TermScorer::open(reader, &leg.required, required_weight, positions)?
+            else {
                 return Ok(None);
             };
             let word = match (&leg.word, word_weight) {
-                (Some(term), Some(weight)) => TermScorer::open(reader, term, weight)?,
+                (Some(term), Some(weight)) => {
+                    TermScorer::open(reader, term, weight, read(Limit::Word(i)))?
+                }
                 _ => None,
             };
             legs.push(LegScorers { required, word });
@@ -425,6 +468,7 @@ impl<'w> Segment<'w> {
             filters,
             bonuses,
             checks: 0,
+            positions: (Vec::new(), Vec::new()),
         }))
     }
 
@@ -570,6 +614,9 @@ impl<'w> Segment<'w> {
 
     /// The score of bonus `i` at `doc`; `None` when it does not match there.
     fn check(&mut self, i: usize, doc: DocId) -> tantivy::Result<Option<Score>> {
+        if let Some(slop) = self.bonuses[i].weight.direct {
+            return Ok(self.check_positions(i, doc, slop));
+        }
         let bonus = &mut self.bonuses[i];
         if doc < bonus.lower {
             return Ok(None);
@@ -620,6 +667,80 @@ impl<'w> Segment<'w> {
             }
         }
     }
+}
+
+impl Segment<'_> {
+    /// The term scorer that `limit` names.
+    fn scorer_mut(&mut self, limit: Limit) -> &mut TermScorer {
+        match limit {
+            Limit::Required(i) => &mut self.legs[i].required,
+            Limit::Word(i) => self.legs[i].word.as_mut().expect("a bound above 0 read it"),
+        }
+    }
+
+    /// [`Segment::check`] of a phrase of two legs' terms within `slop`, from the legs'
+    /// postings, which stand on `doc` (its bound was above 0, so both terms are there).
+    /// tantivy's phrase scorer reads the same positions through postings of its own,
+    /// opened at the first check and sought again at every one: this was a fifth of
+    /// `合同 违约`. The count and score are tantivy's: its phrase of two terms at offsets 0
+    /// and 1 reads their positions shifted to a common origin (the first by 1), takes
+    /// the term with fewer paragraphs as the left one (the first on a tie), and counts
+    /// as [`count_within_slop`] does.
+    fn check_positions(&mut self, i: usize, doc: DocId, slop: u32) -> Option<Score> {
+        let [first, second] = self.bonuses[i].limits[..] else {
+            unreachable!("a phrase of two terms");
+        };
+        let (mut left, mut right) = std::mem::take(&mut self.positions);
+        let first_cost = {
+            let scorer = self.scorer_mut(first);
+            debug_assert_eq!(scorer.doc(), doc);
+            scorer.postings.positions_with_offset(1, &mut left);
+            scorer.postings.size_hint()
+        };
+        let second_cost = {
+            let scorer = self.scorer_mut(second);
+            debug_assert_eq!(scorer.doc(), doc);
+            scorer.postings.positions_with_offset(0, &mut right);
+            scorer.postings.size_hint()
+        };
+        let count = if second_cost < first_cost {
+            count_within_slop(&right, &left, slop)
+        } else {
+            count_within_slop(&left, &right, slop)
+        };
+        self.positions = (left, right);
+        self.checks += 1;
+        let bonus = &self.bonuses[i];
+        (count > 0).then(|| {
+            bonus
+                .weight
+                .bm25
+                .score(bonus.fieldnorms.fieldnorm_id(doc), count)
+        })
+    }
+}
+
+/// How often a phrase of two terms occurs within `slop`, counted as tantivy counts it
+/// (its phrase scores hold zhen to that count): walking both sorted position lists, a
+/// pair within the slop counts once, after the left list is moved to its last position
+/// that does not pass the right one, and both lists then move on.
+fn count_within_slop(left: &[u32], right: &[u32], slop: u32) -> u32 {
+    let (mut l, mut r, mut count) = (0, 0, 0);
+    while l < left.len() && r < right.len() {
+        if left[l].abs_diff(right[r]) <= slop {
+            while left.get(l + 1).is_some_and(|&next| next <= right[r]) {
+                l += 1;
+            }
+            count += 1;
+            l += 1;
+            r += 1;
+        } else if left[l] < right[r] {
+            l += 1;
+        } else {
+            r += 1;
+        }
+    }
+    count
 }
 
 #[cfg(test)]
