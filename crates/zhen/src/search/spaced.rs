@@ -146,7 +146,10 @@ impl Query for SpacedWords {
 
 /// A bonus ready for a segment's matches.
 struct BonusWeight {
-    weight: Box<dyn Weight>,
+    /// tantivy's weight of the bonus query, to check it with (`None` where it is
+    /// checked from the legs' positions: making it would cost its own statistics and
+    /// BM25 table).
+    weight: Option<Box<dyn Weight>>,
     bm25: Bm25Weight,
     limits: Vec<Limit>,
     greatest: bool,
@@ -194,12 +197,16 @@ impl SpacedWords {
             .bonuses
             .iter()
             .map(|b| {
+                let direct = b.slop.filter(|_| self.names_its_limits(b));
                 Ok(BonusWeight {
-                    weight: b.query.weight(enable)?,
+                    weight: match direct {
+                        Some(_) => None,
+                        None => Some(b.query.weight(enable)?),
+                    },
                     bm25: Bm25Weight::for_terms(stats, &b.terms)?.boost_by(b.boost),
                     limits: b.limits.clone(),
                     greatest: b.greatest,
-                    direct: b.slop.filter(|_| self.names_its_limits(b)),
+                    direct,
                     field: b.terms[0].field(),
                     implied: b.implied.clone(),
                 })
@@ -654,7 +661,8 @@ impl<'w> Segment<'w> {
         let found = match &mut bonus.scorer {
             Some(scorer) => scorer.seek_danger(doc),
             None => {
-                let (found, scorer) = bonus.weight.weight.scorer_danger(self.reader, doc, 1.0)?;
+                let weight = bonus.weight.weight.as_ref().expect("made where not direct");
+                let (found, scorer) = weight.scorer_danger(self.reader, doc, 1.0)?;
                 bonus.scorer = Some(scorer);
                 found
             }
