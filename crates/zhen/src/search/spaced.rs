@@ -146,17 +146,22 @@ impl Query for SpacedWords {
 
 /// A bonus ready for a segment's matches.
 struct BonusWeight {
-    /// tantivy's weight of the bonus query, to check it with (`None` where it is
-    /// checked from the legs' positions: making it would cost its own statistics and
-    /// BM25 table).
-    weight: Option<Box<dyn Weight>>,
+    check: Check,
     bm25: Bm25Weight,
     limits: Vec<Limit>,
     greatest: bool,
-    /// The slop of a phrase of the two legs' terms that `limits` name, in order.
-    direct: Option<u32>,
     field: tantivy::schema::Field,
     implied: Vec<Term>,
+}
+
+/// How a bonus is checked at a match.
+enum Check {
+    /// With tantivy's weight of the bonus query.
+    Scorer(Box<dyn Weight>),
+    /// From the positions of the two legs' terms that its limits name, in order: a phrase
+    /// of them within this slop. (No weight is made for it: that would cost its own
+    /// statistics and BM25 table.)
+    Positions(u32),
 }
 
 impl SpacedWords {
@@ -169,6 +174,19 @@ impl SpacedWords {
     ) -> tantivy::Result<(Vec<(Score, DocAddress)>, usize)> {
         let run = self.run(searcher, limit)?;
         Ok((run.top, run.total))
+    }
+
+    /// Whether `bonus` is a phrase of exactly the terms its limits name, in their order:
+    /// then its positions are the legs' own.
+    fn names_its_limits(&self, bonus: &Bonus) -> bool {
+        bonus.terms.len() == bonus.limits.len()
+            && bonus.limits.iter().zip(&bonus.terms).all(|(limit, term)| {
+                let named = match *limit {
+                    Limit::Required(i) => Some(&self.legs[i].required),
+                    Limit::Word(i) => self.legs[i].word.as_ref(),
+                };
+                named == Some(term)
+            })
     }
 
     fn run(&self, searcher: &tantivy::Searcher, limit: usize) -> tantivy::Result<Run> {
@@ -197,16 +215,15 @@ impl SpacedWords {
             .bonuses
             .iter()
             .map(|b| {
-                let direct = b.slop.filter(|_| self.names_its_limits(b));
+                let check = match b.slop.filter(|_| self.names_its_limits(b)) {
+                    Some(slop) => Check::Positions(slop),
+                    None => Check::Scorer(b.query.weight(enable)?),
+                };
                 Ok(BonusWeight {
-                    weight: match direct {
-                        Some(_) => None,
-                        None => Some(b.query.weight(enable)?),
-                    },
+                    check,
                     bm25: Bm25Weight::for_terms(stats, &b.terms)?.boost_by(b.boost),
                     limits: b.limits.clone(),
                     greatest: b.greatest,
-                    direct,
                     field: b.terms[0].field(),
                     implied: b.implied.clone(),
                 })
@@ -242,23 +259,6 @@ impl SpacedWords {
             checked,
             checks,
         })
-    }
-}
-
-impl SpacedWords {
-    /// Whether `bonus` is a phrase of exactly the terms its limits name, in their order:
-    /// then its positions are the legs' own.
-    fn names_its_limits(&self, bonus: &Bonus) -> bool {
-        bonus.terms.len() == bonus.limits.len()
-            && bonus.limits.iter().zip(&bonus.terms).all(|(limit, term)| {
-                let leg = match *limit {
-                    Limit::Required(i) | Limit::Word(i) => &self.legs[i],
-                };
-                match limit {
-                    Limit::Required(_) => &leg.required == term,
-                    Limit::Word(_) => leg.word.as_ref() == Some(term),
-                }
-            })
     }
 }
 
@@ -407,7 +407,7 @@ impl<'w> Segment<'w> {
         let read = |limit: Limit| {
             bonuses
                 .iter()
-                .any(|b| b.direct.is_some() && b.limits.contains(&limit))
+                .any(|b| matches!(b.check, Check::Positions(_)) && b.limits.contains(&limit))
         };
         let mut legs = Vec::with_capacity(query.legs.len());
         for (i, (leg, (required_weight, word_weight))) in query.legs.iter().zip(weights).enumerate()
@@ -621,9 +621,10 @@ impl<'w> Segment<'w> {
 
     /// The score of bonus `i` at `doc`; `None` when it does not match there.
     fn check(&mut self, i: usize, doc: DocId) -> tantivy::Result<Option<Score>> {
-        if let Some(slop) = self.bonuses[i].weight.direct {
-            return Ok(self.check_positions(i, doc, slop));
-        }
+        let weight = match &self.bonuses[i].weight.check {
+            Check::Positions(slop) => return Ok(self.check_positions(i, doc, *slop)),
+            Check::Scorer(weight) => weight,
+        };
         let bonus = &mut self.bonuses[i];
         if doc < bonus.lower {
             return Ok(None);
@@ -661,7 +662,6 @@ impl<'w> Segment<'w> {
         let found = match &mut bonus.scorer {
             Some(scorer) => scorer.seek_danger(doc),
             None => {
-                let weight = bonus.weight.weight.as_ref().expect("made where not direct");
                 let (found, scorer) = weight.scorer_danger(self.reader, doc, 1.0)?;
                 bonus.scorer = Some(scorer);
                 found
