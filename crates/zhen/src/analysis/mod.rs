@@ -421,12 +421,9 @@ pub(crate) struct Stems {
     stemmer: Option<TextAnalyzer>,
 }
 
-/// Bounds what [`Stems`] keeps per thread (a few megabytes at most).
-const MAX_KNOWN_STEMS: usize = 1 << 16;
-
 thread_local! {
     /// Each word seen, with its term (`None`: the stemmer drops it, as too long).
-    static KNOWN_STEMS: std::cell::RefCell<fnv::FnvHashMap<Box<str>, Option<Box<str>>>> =
+    static KNOWN_STEMS: std::cell::RefCell<stem::Remembered<Option<Box<str>>>> =
         std::cell::RefCell::default();
 }
 
@@ -435,18 +432,14 @@ impl Stems {
     /// lowercase it), if it has one.
     pub(crate) fn with_term(&mut self, word: &str, visit: impl FnOnce(&str)) {
         KNOWN_STEMS.with_borrow_mut(|known| {
-            if !known.contains_key(word) {
-                if known.len() >= MAX_KNOWN_STEMS {
-                    known.clear();
-                }
+            let term = known.get_or_make(word, || {
                 let stemmer = self.stemmer.get_or_insert_with(word_stemmer);
                 let mut stream = stemmer.token_stream(word);
                 let term = stream.next().map(|token| token.text.as_str().into());
                 debug_assert!(stream.next().is_none(), "one token at most");
-                drop(stream);
-                known.insert(word.into(), term);
-            }
-            if let Some(Some(term)) = known.get(word) {
+                term
+            });
+            if let Some(term) = term {
                 visit(term);
             }
         });

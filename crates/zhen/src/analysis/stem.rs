@@ -47,7 +47,7 @@ pub struct EnglishStemmerFilter<T> {
 /// each indexing thread and each search; a clone starts empty, so nothing is shared or
 /// copied.
 #[derive(Default)]
-struct Known(fnv::FnvHashMap<Box<str>, Option<Box<str>>>);
+struct Known(Remembered<Option<Box<str>>>);
 
 impl Clone for Known {
     fn clone(&self) -> Known {
@@ -55,9 +55,29 @@ impl Clone for Known {
     }
 }
 
-impl Known {
-    /// Bounds the memory of a long build over a large vocabulary (a few megabytes).
+/// What was made of each word seen, up to 65,536 words (then it starts again): a few
+/// megabytes at most, over a long build or a long-lived thread.
+pub(crate) struct Remembered<V>(fnv::FnvHashMap<Box<str>, V>);
+
+impl<V> Default for Remembered<V> {
+    fn default() -> Self {
+        Remembered(fnv::FnvHashMap::default())
+    }
+}
+
+impl<V> Remembered<V> {
     const MAX_WORDS: usize = 1 << 16;
+
+    /// What was made of `word`, made by `make` if it is new.
+    pub(crate) fn get_or_make(&mut self, word: &str, make: impl FnOnce() -> V) -> &V {
+        if !self.0.contains_key(word) {
+            if self.0.len() >= Self::MAX_WORDS {
+                self.0.clear();
+            }
+            self.0.insert(word.into(), make());
+        }
+        &self.0[word]
+    }
 }
 
 impl<T: Tokenizer> Tokenizer for EnglishStemmerFilter<T> {
@@ -86,21 +106,12 @@ impl<T: TokenStream> TokenStream for EnglishStemmerStream<'_, T> {
         if !may_stem(&token.text) {
             return true;
         }
-        let known = &mut self.known.0;
-        let stem = match known.get(token.text.as_str()) {
-            Some(stem) => stem,
-            None => {
-                if known.len() >= Known::MAX_WORDS {
-                    known.clear();
-                }
-                let stem =
-                    match frostem::Stemmer::new(frostem::Algorithm::English).stem(&token.text) {
-                        Cow::Owned(stem) => Some(stem.into_boxed_str()),
-                        Cow::Borrowed(_) => None,
-                    };
-                known.entry(token.text.as_str().into()).or_insert(stem)
+        let stem = self.known.0.get_or_make(&token.text, || {
+            match frostem::Stemmer::new(frostem::Algorithm::English).stem(&token.text) {
+                Cow::Owned(stem) => Some(stem.into_boxed_str()),
+                Cow::Borrowed(_) => None,
             }
-        };
+        });
         if let Some(stem) = stem {
             token.text.clear();
             token.text.push_str(stem);
