@@ -221,12 +221,13 @@ pub(crate) fn word_end(text: &str, start: usize) -> usize {
             Some(_) => break,
         }
     }
-    word_end_by_char(text, at, at)
+    word_end_by_char(text, at)
 }
 
-/// [`word_end`] character by character, from byte `from` of a word read up to `end`.
-fn word_end_by_char(text: &str, from: usize, mut end: usize) -> usize {
-    let start = from;
+/// [`word_end`] character by character, from byte `start` (the word's start, or where
+/// the byte-by-byte reading stopped).
+fn word_end_by_char(text: &str, start: usize) -> usize {
+    let mut end = start;
     let mut chars = text[start..].char_indices().peekable();
     while let Some((j, c)) = chars.next() {
         let class = classify(c);
@@ -308,7 +309,7 @@ mod tests {
                 if matches!(classify(c), CharClass::Letter | CharClass::Digit) {
                     proptest::prop_assert_eq!(
                         word_end(&text, start),
-                        word_end_by_char(&text, start, start),
+                        word_end_by_char(&text, start),
                         "from byte {}", start
                     );
                 }
