@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::tokenizer::TextAnalyzer;
@@ -206,6 +206,7 @@ struct Live {
     reader: IndexReader,
     fields: Fields,
     stores: stored::Stores,
+    orders: top::OrderCache,
 }
 
 impl std::fmt::Debug for Searcher {
@@ -260,6 +261,7 @@ impl Index {
                     reader: self.reader.clone(),
                     fields: self.fields,
                     stores: stored::Stores::new(self.fields.record, self.dir.clone(), bytes),
+                    orders: top::OrderCache::default(),
                 }),
                 words: Mutex::new(vec![analysis::analyzer_with_dict(&self.dict)]),
                 dict: self.dict.clone(),
@@ -322,6 +324,7 @@ impl Searcher {
                     stores: live
                         .stores
                         .with_index(index.fields.record, index.dir.clone()),
+                    orders: top::OrderCache::default(),
                 };
                 return Ok(true);
             }
@@ -461,6 +464,7 @@ impl Searcher {
         let mut highlighter = highlight::Highlighter::new(&compiled.patterns);
         let analysed = Instant::now();
         let searcher = live.reader.searcher();
+        let orders = live.orders.open(&searcher)?;
         let limit = options.limit.max(1);
         let (top, total_hits) = match &compiled.count {
             // Counted apart, the top hits are found with pruning.
@@ -471,6 +475,7 @@ impl Searcher {
                 total => (
                     top_of_tiers(
                         &searcher,
+                        &orders,
                         &compiled.tiers,
                         compiled.exclude.as_deref(),
                         limit,
@@ -479,10 +484,15 @@ impl Searcher {
                 ),
             },
             None => match compiled.tiers[0].downcast_ref::<spaced::SpacedWords>() {
-                Some(spaced) => spaced.top_and_count(&searcher, limit)?,
+                Some(spaced) => spaced.top_and_count(&searcher, &orders, limit)?,
                 None => {
-                    let top_docs = TopDocs::with_limit(limit).order_by_score();
-                    searcher.search(&compiled.tiers[0], &(top_docs, Count))?
+                    let collector = top::Top {
+                        limit,
+                        exclude: None,
+                        orders: &orders,
+                        count: true,
+                    };
+                    searcher.search(&compiled.tiers[0], &collector)?
                 }
             },
         };
@@ -560,6 +570,7 @@ fn count_matches(searcher: &tantivy::Searcher, query: &dyn Query) -> Result<usiz
 /// scaled to stay below the last score above (the order within the tier is kept).
 fn top_of_tiers(
     searcher: &tantivy::Searcher,
+    orders: &top::Orders,
     tiers: &[Box<dyn Query>],
     exclude: Option<&dyn Query>,
     limit: usize,
@@ -578,16 +589,13 @@ fn top_of_tiers(
         }
         let seen: std::collections::HashSet<tantivy::DocAddress> =
             top.iter().map(|(_, address)| *address).collect();
-        let mut hits = match &exclude {
-            Some(exclude) => searcher.search(
-                tier,
-                &top::TopExcluding {
-                    limit,
-                    exclude: exclude.as_ref(),
-                },
-            )?,
-            None => searcher.search(tier, &TopDocs::with_limit(limit).order_by_score())?,
+        let collector = top::Top {
+            limit,
+            exclude: exclude.as_deref(),
+            orders,
+            count: false,
         };
+        let mut hits = searcher.search(tier, &collector)?.0;
         hits.retain(|(_, address)| !seen.contains(address));
         hits.truncate(limit - top.len());
         if let (Some(&(floor, _)), Some(&(best, _))) = (top.last(), hits.first()) {
@@ -873,5 +881,117 @@ mod tests {
                 "{query}"
             );
         }
+    }
+}
+
+/// Equal scores rank in the same order however the index was built (`search::top`).
+#[cfg(test)]
+mod tie_order_tests {
+    use crate::index::tie_order;
+    use crate::{Index, IndexBuilder, IndexUpdater, Paragraph, Searcher};
+
+    /// 4,000 prc-laws articles as forty laws of a hundred, numbered from 1 in each.
+    fn laws() -> Vec<(String, Vec<Paragraph>)> {
+        let texts = super::test_corpus::texts("prc-laws.zh.jsonl.gz", 4_000);
+        texts
+            .chunks(100)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let doc = format!("law-{i:02}");
+                let paragraphs = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(ordinal, text)| {
+                        let mut p = Paragraph::new(doc.as_str(), ordinal as u32, text.as_str());
+                        p.number = Some(ordinal as u32 + 1);
+                        p
+                    })
+                    .collect();
+                (doc, paragraphs)
+            })
+            .collect()
+    }
+
+    /// An index of `first` built at once and `then` added by an update: a segment each at
+    /// least, and documents in the order given.
+    fn build(
+        dir: &std::path::Path,
+        first: &[&(String, Vec<Paragraph>)],
+        then: &[&(String, Vec<Paragraph>)],
+    ) -> Searcher {
+        let mut builder = IndexBuilder::create(dir).unwrap();
+        for (doc, paragraphs) in first {
+            builder.add_paragraphs(doc, paragraphs).unwrap();
+        }
+        builder.commit().unwrap();
+        let mut update = IndexUpdater::open(dir).unwrap();
+        for (doc, paragraphs) in then {
+            update.add_paragraphs(doc, paragraphs).unwrap();
+        }
+        update.commit().unwrap();
+        Index::open(dir).unwrap().searcher()
+    }
+
+    #[test]
+    fn equal_scores_rank_the_same_whatever_the_build() {
+        let laws = laws();
+        let (even, odd): (Vec<_>, Vec<_>) = laws
+            .iter()
+            .partition(|(doc, _)| doc.ends_with(['0', '2', '4', '6', '8']));
+        let odd_backwards: Vec<_> = odd.iter().rev().copied().collect();
+        let even_backwards: Vec<_> = even.iter().rev().copied().collect();
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        // The same laws, in segments whose tie orders interleave: one way the even laws
+        // built and the odd ones added by an update, the other way round and backwards.
+        let one = build(a.path(), &even, &odd);
+        let other = build(b.path(), &odd_backwards, &even_backwards);
+        for searcher in [&one, &other] {
+            let segments = searcher.live().reader.searcher().segment_readers().len();
+            assert!(segments >= 2, "{segments} segment(s)");
+        }
+        let mut tied_queries = 0;
+        // A word, a character, a compound, two words, a phrase, an exclusion.
+        for q in [
+            "本条例",
+            "条",
+            "人民政府",
+            "规定 罚款",
+            "\"有关部门\"",
+            "规定 -罚款",
+        ] {
+            let hits = |searcher: &Searcher, limit: usize| {
+                let results = searcher.search(q, limit).unwrap();
+                let hits: Vec<(String, u32, f32)> = results
+                    .hits
+                    .iter()
+                    .map(|h| (h.doc.clone(), h.paragraph.unwrap() - 1, h.score))
+                    .collect();
+                (hits, results.total_hits)
+            };
+            let (every, total) = hits(&one, 400);
+            assert!(total > 10, "{q}: {total} hits");
+            assert_eq!(hits(&other, 400), (every.clone(), total), "{q}");
+            // The documented order: by score, then the tie order (document, then ordinal).
+            let mut expected = every.clone();
+            expected.sort_by(|x, y| {
+                y.2.total_cmp(&x.2)
+                    .then_with(|| tie_order(&x.0, x.1).cmp(&tie_order(&y.0, y.1)))
+            });
+            assert_eq!(every, expected, "{q}");
+            if every.windows(2).any(|w| w[0].2 == w[1].2) {
+                tied_queries += 1;
+            }
+            // Fewer hits are the first of these, in both indexes: a tie at the last rank
+            // goes to the same paragraph.
+            for limit in [1, 3, 10, 25] {
+                let prefix = every[..limit.min(every.len())].to_vec();
+                assert_eq!(hits(&one, limit).0, prefix, "{q}, {limit} hits");
+                assert_eq!(hits(&other, limit).0, prefix, "{q}, {limit} hits");
+            }
+        }
+        assert!(
+            tied_queries >= 3,
+            "only {tied_queries} queries met equal scores"
+        );
     }
 }

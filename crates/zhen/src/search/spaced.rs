@@ -41,7 +41,7 @@ use tantivy::{
     DocAddress, DocId, DocSet, Score, SeekDangerResult, SegmentReader, Term, TERMINATED,
 };
 
-use super::top::TopK;
+use super::top::{Orders, Ranked, TopK};
 
 /// At most two bonuses: the words close together, and contiguous.
 pub(crate) const MAX_BONUSES: usize = 2;
@@ -165,15 +165,17 @@ enum Check {
 }
 
 impl SpacedWords {
-    /// The best `limit` hits, best first (ties to the earlier document, as tantivy's
-    /// `TopDocs`), and how many paragraphs match: one pass over the matches.
+    /// The best `limit` hits, best first (equal scores by tie order, see `search::top`),
+    /// and how many paragraphs match: one pass over the matches.
     pub(crate) fn top_and_count(
         &self,
         searcher: &tantivy::Searcher,
+        orders: &Orders,
         limit: usize,
     ) -> tantivy::Result<(Vec<(Score, DocAddress)>, usize)> {
-        let run = self.run(searcher, limit)?;
-        Ok((run.top, run.total))
+        let run = self.run(searcher, orders, limit)?;
+        let top = run.top.into_iter().map(|(s, _, a)| (s, a)).collect();
+        Ok((top, run.total))
     }
 
     /// Whether `bonus` is a phrase of exactly the terms its limits name, in their order:
@@ -189,7 +191,12 @@ impl SpacedWords {
             })
     }
 
-    fn run(&self, searcher: &tantivy::Searcher, limit: usize) -> tantivy::Result<Run> {
+    fn run(
+        &self,
+        searcher: &tantivy::Searcher,
+        orders: &Orders,
+        limit: usize,
+    ) -> tantivy::Result<Run> {
         // The legs' terms recur in the bonuses: each document frequency is looked up once
         // (a term-dictionary lookup in every segment).
         let cached = CachedStatistics {
@@ -244,8 +251,9 @@ impl SpacedWords {
                     total += 1;
                     let required = segment.required_score(doc);
                     let before = segment.checks;
-                    if let Some(score) = segment.score(doc, required, top.threshold())? {
-                        top.offer(score, DocAddress::new(ord as u32, doc));
+                    if let Some(score) = segment.score(doc, required, top.threshold(ord as u32))? {
+                        let key = orders.key(ord as u32, doc);
+                        top.offer(score, key, DocAddress::new(ord as u32, doc));
                     }
                     checked += usize::from(segment.checks > before);
                 }
@@ -264,7 +272,7 @@ impl SpacedWords {
 
 /// What [`SpacedWords::run`] found.
 struct Run {
-    top: Vec<(Score, DocAddress)>,
+    top: Vec<Ranked>,
     /// The matches.
     total: usize,
     /// The matches whose bonuses were checked.
@@ -754,7 +762,6 @@ fn count_within_slop(left: &[u32], right: &[u32], slop: u32) -> u32 {
 #[cfg(test)]
 mod tests {
 
-    use tantivy::collector::{Count, TopDocs};
     use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, TermQuery};
 
     use super::*;
@@ -775,21 +782,28 @@ mod tests {
             .clone()
     }
 
+    /// `spaced` run pruned, with its top hits without their tie orders.
+    fn run_of(spaced: &SpacedWords, searcher: &tantivy::Searcher, limit: usize) -> (Run, Hits) {
+        let orders = crate::search::top::OrderCache::default()
+            .open(searcher)
+            .unwrap();
+        let run = spaced.run(searcher, &orders, limit).unwrap();
+        let top = run.top.iter().map(|&(s, _, a)| (s, a)).collect();
+        (run, top)
+    }
+
+    type Hits = Vec<(Score, DocAddress)>;
+
     /// The top `limit` hits and count of `spaced` both ways: pruned, and as tantivy's
-    /// boolean query.
+    /// boolean query (every match, ranked by score and tie order).
     fn both_ways(
         spaced: &SpacedWords,
         searcher: &tantivy::Searcher,
         limit: usize,
-    ) -> (Run, (Vec<(Score, DocAddress)>, usize)) {
-        let run = spaced.run(searcher, limit).unwrap();
-        let general = searcher
-            .search(
-                &spaced.general,
-                &(TopDocs::with_limit(limit).order_by_score(), Count),
-            )
-            .unwrap();
-        (run, general)
+    ) -> (Run, Hits, (Hits, usize)) {
+        let (run, top) = run_of(spaced, searcher, limit);
+        let general = crate::search::top::reference(searcher, &spaced.general, limit);
+        (run, top, general)
     }
 
     #[test]
@@ -831,8 +845,8 @@ mod tests {
         ] {
             let spaced = spaced_of(&searcher, q);
             for limit in [1, 10, 400] {
-                let (run, (top, total)) = both_ways(&spaced, &tantivy_searcher, limit);
-                assert_eq!(run.top, top, "{q}, {limit} hits");
+                let (run, ours, (top, total)) = both_ways(&spaced, &tantivy_searcher, limit);
+                assert_eq!(ours, top, "{q}, {limit} hits");
                 assert_eq!(run.total, total, "{q}");
             }
         }
@@ -875,18 +889,15 @@ mod tests {
                 bonus.implied.clear();
             }
             for limit in [1, 3, 10, 50] {
-                let (run, (top, total)) = both_ways(&spaced, &tantivy_searcher, limit);
-                assert_eq!(run.top, top, "{q}, {limit} hits");
+                let (run, ours, (top, total)) = both_ways(&spaced, &tantivy_searcher, limit);
+                assert_eq!(ours, top, "{q}, {limit} hits");
                 assert_eq!(run.total, total, "{q}, {limit} hits");
                 assert!(run.checked <= run.total);
                 if run.checked < run.total {
                     pruned += 1;
                 }
-                let checked_all = unimplied.run(&tantivy_searcher, limit).unwrap();
-                assert_eq!(
-                    checked_all.top, top,
-                    "{q}, {limit} hits, no implied bigrams"
-                );
+                let (checked_all, all_top) = run_of(&unimplied, &tantivy_searcher, limit);
+                assert_eq!(all_top, top, "{q}, {limit} hits, no implied bigrams");
                 assert!(run.checks <= checked_all.checks, "{q}, {limit} hits");
                 if run.checks < checked_all.checks {
                     ruled_out += 1;
@@ -907,8 +918,8 @@ mod tests {
                         )),
                     ),
                 ]));
-                let (run, (top, total)) = both_ways(&filtered, &tantivy_searcher, 10);
-                assert_eq!(run.top, top, "{q} in {doc}");
+                let (run, ours, (top, total)) = both_ways(&filtered, &tantivy_searcher, 10);
+                assert_eq!(ours, top, "{q} in {doc}");
                 assert_eq!(run.total, total, "{q} in {doc}");
 
                 let mut options = SearchOptions::with_limit(10);
