@@ -264,7 +264,7 @@ impl IndexBuilder {
             // Every segment in tie order (`schema::tie_order`): a segment's best hits are
             // then found as tantivy finds them, and rank the same however the documents
             // were spread over indexing threads (`search::top`). Measured on prc-laws:
-            // builds 4-7% slower, peak memory up by 60-80 MB (the segments' sort).
+            // builds 2-7% slower, peak memory up by 60-80 MB (the segments' sort).
             sort_by_field: Some(tantivy::IndexSortByField {
                 field: "order".to_owned(),
                 order: tantivy::Order::Asc,
