@@ -463,6 +463,9 @@ impl Compiler<'_, '_> {
                 grams: Some(vec![(0, folded)]),
             });
         }
+        if let Some(words) = one_ascii_word(text) {
+            return (!words.is_empty()).then_some(Analysed { words, grams: None });
+        }
         let mut words = analyze(self.target.words, text);
         // Compound parts share their compound's position; the query handles compounds
         // itself (see `word`), so only the words proper are kept.
@@ -820,6 +823,28 @@ fn one_han_character(text: &str) -> Option<String> {
         (Some(c), None) if crate::analysis::is_han(c) => Some(c.to_string()),
         _ => None,
     }
+}
+
+/// What the words analyzer makes of `text` when it is one word of ASCII letters (`DNA`,
+/// `trafficking`): the word lowercased and stemmed, as highlighting stems words (each
+/// thread keeps the stems it made, see `analysis::Stems`), or nothing for a word too long
+/// to index. The analyzer's folding, script runs and boxed token stream were a tenth of
+/// such a query's instructions; a test holds this to the analyzer for the words of the
+/// UN debates and a proptest for any such word.
+fn one_ascii_word(text: &str) -> Option<Vec<AnalyzedToken>> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut tokens = Vec::with_capacity(1);
+    crate::analysis::Stems::default().with_term(&text.to_ascii_lowercase(), |term| {
+        tokens.push(AnalyzedToken {
+            text: term.to_owned(),
+            start: 0,
+            end: text.len(),
+            position: 0,
+        });
+    });
+    Some(tokens)
 }
 
 /// [`gram_sequence`] of the gram analyzer's tokens of `text`, made directly where `text`
@@ -1272,6 +1297,53 @@ fn describe(clause: &Clause, role: &'static str, a: Option<&Analysed>) -> Clause
 
 #[cfg(test)]
 mod tests {
+    /// The words analyzer's tokens of `text`, the long way, compound parts left out.
+    fn words_by_analyzer(text: &str) -> Vec<AnalyzedToken> {
+        let mut words = crate::analysis::analyzer_with_dict(&crate::analysis::UserDict::default());
+        let mut tokens = analyze(&mut words, text);
+        tokens.dedup_by(|later, earlier| later.position == earlier.position);
+        tokens
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_ascii_word_has_the_analyzers_term(text in "[A-Za-z]{1,48}|[a-z]{1,12}(ing|ed|ies|s|'s)?") {
+            if let Some(fast) = one_ascii_word(&text) {
+                proptest::prop_assert_eq!(fast, words_by_analyzer(&text));
+            }
+        }
+    }
+
+    #[test]
+    fn english_words_have_the_analyzers_terms() {
+        let mut seen = std::collections::HashSet::new();
+        let debates =
+            crate::search::test_corpus::texts("un-general-debates-2015-2024.en.jsonl.gz", 200);
+        for text in &debates {
+            for word in text.split(|c: char| !c.is_ascii_alphabetic()) {
+                if word.is_empty() || !seen.insert(word.to_owned()) {
+                    continue;
+                }
+                let fast = one_ascii_word(word).expect("a word of ASCII letters");
+                assert_eq!(fast, words_by_analyzer(word), "{word}");
+            }
+        }
+        assert!(seen.len() > 3_000, "{} words", seen.len());
+        // Around the longest term indexed, and beyond.
+        let limit = crate::analysis::MAX_TOKEN_BYTES;
+        for n in [limit - 1, limit, limit + 1, 4 * limit] {
+            let word = "a".repeat(n);
+            assert_eq!(
+                one_ascii_word(&word),
+                Some(words_by_analyzer(&word)),
+                "{n} letters"
+            );
+        }
+        for text in ["", "DNA2", "human rights", "naïve", "税"] {
+            assert_eq!(one_ascii_word(text), None, "{text:?}");
+        }
+    }
+
     /// The gram analyzer's sequence of `text`, the long way.
     fn grams_by_analyzer(text: &str) -> Sequence {
         let mut grams = crate::analysis::ngram_analyzer();
