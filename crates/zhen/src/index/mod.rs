@@ -60,6 +60,24 @@ const GEN_PREFIX: &str = "gen-";
 const TMP_PREFIX: &str = ".tmp-";
 const WRITER_HEAP_BYTES: usize = 400 * 1024 * 1024;
 
+/// Why `writer` refused a document (`refused`). tantivy tells `add_document` only that an
+/// indexing thread stopped ("the index writer was killed"); the thread's own error — a
+/// full disk, a file over the size limit — comes back when the threads are joined, as a
+/// commit does before anything is written. So a commit is prepared and, if it can be,
+/// aborted: the caller fails the build or update anyway.
+pub(crate) fn indexing_failure(
+    writer: &mut IndexWriter,
+    refused: tantivy::TantivyError,
+) -> tantivy::TantivyError {
+    match writer.prepare_commit() {
+        Err(cause) => cause,
+        Ok(prepared) => {
+            let _ = prepared.abort();
+            refused
+        }
+    }
+}
+
 /// A build's segments of at most this many paragraphs are merged into one when it commits.
 ///
 /// Each indexing thread writes its own segment, and every search pays a per-segment cost
@@ -401,16 +419,16 @@ impl feed::Sink for IndexBuilder {
             });
         }
         let hash = feed::content_hash(&paragraphs);
-        let writer = self.writer.as_ref().expect("writer lives until commit");
+        let writer = self.writer.as_mut().expect("writer lives until commit");
         // An over-long paragraph (a file without blank lines) goes in as parts, so memory
         // stays bounded per part.
         for part in paragraphs.iter().flat_map(document::parts) {
-            writer
-                .add_document(self.fields.document(&part, hash))
-                .map_err(|e| Error::Write {
+            if let Err(e) = writer.add_document(self.fields.document(&part, hash)) {
+                return Err(Error::Write {
                     path: self.dir.clone(),
-                    source: Box::new(e),
-                })?;
+                    source: Box::new(indexing_failure(writer, e)),
+                });
+            }
             self.meta.paragraphs += 1;
         }
         if new {

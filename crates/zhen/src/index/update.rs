@@ -249,12 +249,12 @@ impl IndexUpdater {
     fn write(&mut self, fields: Fields, paragraphs: &[Paragraph], hash: u64) -> Result<()> {
         // Over-long paragraphs go in as parts, as in a build.
         for part in paragraphs.iter().flat_map(document::parts) {
-            self.writer
-                .add_document(fields.document(&part, hash))
-                .map_err(|e| Error::Write {
+            if let Err(e) = self.writer.add_document(fields.document(&part, hash)) {
+                return Err(Error::Write {
                     path: self.index.dir.clone(),
-                    source: Box::new(e),
-                })?;
+                    source: Box::new(super::indexing_failure(&mut self.writer, e)),
+                });
+            }
             self.meta.paragraphs += 1;
         }
         Ok(())
