@@ -152,7 +152,9 @@ pub struct SearchResults {
     pub total_hits: usize,
     /// Time spent in [`Searcher::search`], in milliseconds.
     pub took_ms: f64,
-    /// The best hits, best first.
+    /// The best hits, best first. Hits of equal score come in a fixed order, the same
+    /// however and on how many threads the index was built: by document (a hash of its
+    /// id), then paragraph order.
     pub hits: Vec<Hit>,
     /// Where the time went (not part of the JSON output).
     #[serde(skip)]
