@@ -547,6 +547,41 @@ impl Searcher {
     }
 }
 
+/// A value made once per searcher generation (a reload makes a new one) and shared by the
+/// searches of that generation: per-segment readers whose opening a small search should
+/// not pay every time.
+pub(crate) struct PerGeneration<T>(Arc<Mutex<Option<(u64, T)>>>);
+
+impl<T> Clone for PerGeneration<T> {
+    fn clone(&self) -> Self {
+        PerGeneration(self.0.clone())
+    }
+}
+
+impl<T> Default for PerGeneration<T> {
+    fn default() -> Self {
+        PerGeneration(Arc::default())
+    }
+}
+
+impl<T: Clone> PerGeneration<T> {
+    /// The value for `searcher`'s generation, made by `make` if this is its first use.
+    pub(crate) fn get<E>(
+        &self,
+        searcher: &tantivy::Searcher,
+        make: impl FnOnce() -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        let generation = searcher.generation().generation_id();
+        let mut made = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, value)) = made.as_ref().filter(|(g, _)| *g == generation) {
+            return Ok(value.clone());
+        }
+        let value = make()?;
+        *made = Some((generation, value.clone()));
+        Ok(value)
+    }
+}
+
 /// How many paragraphs `query` matches: `query.count`, except that a single term in
 /// segments without deletions is read from the term dictionaries alone (tantivy builds a
 /// scoring weight first, whose BM25 table alone was a tenth of counting a term).

@@ -9,7 +9,7 @@
 //! version's layout) is read through `Searcher::doc` instead: slower, never wrong.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use tantivy::schema::Field;
 use tantivy::store::StoreReader;
@@ -36,12 +36,7 @@ pub(crate) struct Stores {
     dir: PathBuf,
     /// The budget for cached decompressed blocks, shared out among the segments.
     cache_bytes: usize,
-    open: Arc<Mutex<Option<Opened>>>,
-}
-
-struct Opened {
-    generation: u64,
-    readers: Arc<[SegmentStore]>,
+    readers: super::PerGeneration<Arc<[SegmentStore]>>,
 }
 
 /// One segment's store: read in place where its layout allows ([`BlockStore`]), through
@@ -59,7 +54,7 @@ impl Stores {
             record,
             dir,
             cache_bytes,
-            open: Arc::default(),
+            readers: super::PerGeneration::default(),
         }
     }
 
@@ -78,14 +73,14 @@ impl Stores {
 
     /// The stores of `searcher`'s segments, in segment order.
     fn readers(&self, searcher: &Searcher) -> Result<Arc<[SegmentStore]>> {
-        let generation = searcher.generation().generation_id();
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(opened) = open.as_ref().filter(|o| o.generation == generation) {
-            return Ok(opened.readers.clone());
-        }
+        self.readers
+            .get(searcher, || Self::open_readers(searcher, self.cache_bytes))
+    }
+
+    fn open_readers(searcher: &Searcher, cache_bytes: usize) -> Result<Arc<[SegmentStore]>> {
         let segments = searcher.segment_readers();
         let blocks = cache_blocks(
-            self.cache_bytes,
+            cache_bytes,
             segments.len(),
             searcher.index().settings().docstore_blocksize,
         );
@@ -102,12 +97,7 @@ impl Stores {
             })
             .collect::<std::io::Result<Vec<_>>>()
             .map_err(tantivy::TantivyError::from)?;
-        let readers: Arc<[SegmentStore]> = readers.into();
-        *open = Some(Opened {
-            generation,
-            readers: readers.clone(),
-        });
-        Ok(readers)
+        Ok(readers.into())
     }
 }
 

@@ -23,7 +23,7 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
@@ -47,27 +47,21 @@ impl Orders {
     }
 }
 
-/// A searcher generation's [`Orders`], opened once and shared by searches: opening a fast
-/// field column reads its header, which a small search should not pay every time.
+/// A searcher generation's [`Orders`], opened once and shared by searches.
 #[derive(Clone, Default)]
-pub(crate) struct OrderCache(Arc<Mutex<Option<(u64, Orders)>>>);
+pub(crate) struct OrderCache(super::PerGeneration<Orders>);
 
 impl OrderCache {
     /// The tie orders of `searcher`'s segments.
     pub(crate) fn open(&self, searcher: &Searcher) -> tantivy::Result<Orders> {
-        let generation = searcher.generation().generation_id();
-        let mut open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, orders)) = open.as_ref().filter(|(g, _)| *g == generation) {
-            return Ok(orders.clone());
-        }
-        let columns = searcher
-            .segment_readers()
-            .iter()
-            .map(|segment| segment.fast_fields().u64(ORDER_FIELD))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        let orders = Orders(columns.into());
-        *open = Some((generation, orders.clone()));
-        Ok(orders)
+        self.0.get(searcher, || {
+            let columns = searcher
+                .segment_readers()
+                .iter()
+                .map(|segment| segment.fast_fields().u64(ORDER_FIELD))
+                .collect::<tantivy::Result<Vec<_>>>()?;
+            Ok(Orders(columns.into()))
+        })
     }
 }
 
