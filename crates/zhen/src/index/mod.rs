@@ -41,7 +41,7 @@ pub use lock::{lock_holder, wait_for_builder};
 pub(crate) use record::{decode_stored, read_stored, Record};
 #[cfg(test)]
 pub(crate) use schema::tie_order;
-pub(crate) use schema::{Fields, StoredRecord};
+pub(crate) use schema::{Fields, StoredRecord, ORDER_FIELD};
 pub use update::{IndexUpdater, UpdateReport};
 
 /// The on-disk format this build of zhen reads and writes. Bump it whenever the schema or
@@ -284,7 +284,7 @@ impl IndexBuilder {
             // were spread over indexing threads (`search::top`). Measured on prc-laws:
             // builds 2-7% slower, peak memory up by 60-80 MB (the segments' sort).
             sort_by_field: Some(tantivy::IndexSortByField {
-                field: "order".to_owned(),
+                field: schema::ORDER_FIELD.to_owned(),
                 order: tantivy::Order::Asc,
             }),
             ..IndexSettings::default()

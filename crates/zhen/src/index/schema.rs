@@ -45,6 +45,10 @@ pub(crate) struct Fields {
     pub order: Field,
 }
 
+/// The name of the fast field holding each paragraph's [`tie_order`], which the index is
+/// sorted by and searches rank equal scores by.
+pub(crate) const ORDER_FIELD: &str = "order";
+
 /// Where a paragraph ranks among paragraphs of equal score: by document, then in reading
 /// order within it.
 ///
@@ -97,7 +101,7 @@ impl Fields {
             // The record holds the content hash of the paragraph's whole document:
             // re-adding an unchanged document is then a no-op.
             record: builder.add_bytes_field("record", STORED),
-            order: builder.add_u64_field("order", FAST),
+            order: builder.add_u64_field(ORDER_FIELD, FAST),
         };
         (builder.build(), fields)
     }
@@ -111,7 +115,7 @@ impl Fields {
             grams: get("body_grams")?,
             chars: get("body_chars")?,
             record: get("record")?,
-            order: get("order")?,
+            order: get(ORDER_FIELD)?,
         })
     }
 

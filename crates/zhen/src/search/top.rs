@@ -30,8 +30,7 @@ use tantivy::columnar::Column;
 use tantivy::query::{Scorer, Weight};
 use tantivy::{DocAddress, DocId, DocSet, Score, Searcher, SegmentReader};
 
-/// The name of the tie order's fast field (see `index::schema`).
-const ORDER_FIELD: &str = "order";
+use crate::index::ORDER_FIELD;
 
 /// The tie orders of a searcher's segments, in segment order.
 #[derive(Clone)]
