@@ -42,6 +42,7 @@ use jieba_rs::Jieba;
 use tantivy::tokenizer::{RemoveLongFilter, TextAnalyzer, TokenizerManager};
 
 pub(crate) use normalize::traditional_forms;
+pub(crate) use normalize::with_folded;
 pub use normalize::{to_simplified, Folded};
 pub(crate) use plain::{is_plain, nth_in_run, PlainScan};
 #[cfg(test)]

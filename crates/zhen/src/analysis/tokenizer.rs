@@ -6,7 +6,7 @@ use jieba_rs::Jieba;
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 use super::dictionary::PartialJieba;
-use super::normalize::Folded;
+use super::normalize::{with_folded, Folded};
 use super::segment::{segment, HanMode};
 
 /// Where the tokenizer's jieba dictionary comes from.
@@ -64,7 +64,6 @@ pub struct ZhenTokenizer {
     /// search, so it must stay cheap to clone).
     segmenter: Option<Segmenter>,
     mode: HanMode,
-    folded: Folded,
     tokens: Vec<Token>,
     /// The characters already seen in [`HanMode::Chars`].
     seen: CharSet,
@@ -131,7 +130,6 @@ impl ZhenTokenizer {
         ZhenTokenizer {
             segmenter: Some(Segmenter::Partial(Box::new(PartialJieba::new()))),
             mode: HanMode::Words,
-            folded: Folded::default(),
             tokens: Vec::new(),
             seen: CharSet::default(),
         }
@@ -145,7 +143,6 @@ impl ZhenTokenizer {
         ZhenTokenizer {
             segmenter: None,
             mode: HanMode::Grams,
-            folded: Folded::default(),
             tokens: Vec::new(),
             seen: CharSet::default(),
         }
@@ -164,7 +161,6 @@ impl ZhenTokenizer {
         ZhenTokenizer {
             segmenter: Some(Segmenter::Full(jieba)),
             mode: HanMode::Words,
-            folded: Folded::default(),
             tokens: Vec::new(),
             seen: CharSet::default(),
         }
@@ -197,8 +193,17 @@ impl Tokenizer for ZhenTokenizer {
     type TokenStream<'a> = ZhenTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhenTokenStream<'a> {
-        self.folded.refill(text);
-        let folded = &self.folded;
+        let count = with_folded(text, |folded| self.tokenize(folded));
+        ZhenTokenStream {
+            tokens: &mut self.tokens[..count],
+            next: 0,
+        }
+    }
+}
+
+impl ZhenTokenizer {
+    /// Fills `self.tokens` with the tokens of `folded`; how many.
+    fn tokenize(&mut self, folded: &Folded) -> usize {
         let tokens = &mut self.tokens;
         // Tokens are overwritten in place: their strings keep their allocations from one
         // text to the next (an index build tokenizes millions of paragraphs).
@@ -251,10 +256,7 @@ impl Tokenizer for ZhenTokenizer {
                 },
             );
         }
-        ZhenTokenStream {
-            tokens: &mut self.tokens[..count],
-            next: 0,
-        }
+        count
     }
 }
 

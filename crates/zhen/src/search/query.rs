@@ -817,12 +817,13 @@ fn one_han_character(text: &str) -> Option<String> {
     if chars.next().is_none() || chars.next().is_some() {
         return None;
     }
-    let folded = crate::analysis::Folded::new(text);
-    let mut folded_chars = folded.text().chars();
-    match (folded_chars.next(), folded_chars.next()) {
-        (Some(c), None) if crate::analysis::is_han(c) => Some(c.to_string()),
-        _ => None,
-    }
+    crate::analysis::with_folded(text, |folded| {
+        let mut folded_chars = folded.text().chars();
+        match (folded_chars.next(), folded_chars.next()) {
+            (Some(c), None) if crate::analysis::is_han(c) => Some(c.to_string()),
+            _ => None,
+        }
+    })
 }
 
 /// What the words analyzer makes of `text` when it is one word of ASCII letters (`DNA`,
@@ -853,8 +854,8 @@ fn one_ascii_word(text: &str) -> Option<Vec<AnalyzedToken>> {
 /// the analyzer for it was a third of analysing a query; a proptest holds this to the
 /// analyzer. `None` for any other text.
 fn han_run_grams(text: &str) -> Option<Sequence> {
-    let folded = crate::analysis::Folded::new(text);
-    let chars: Vec<char> = folded.text().chars().collect();
+    let chars: Vec<char> =
+        crate::analysis::with_folded(text, |folded| folded.text().chars().collect());
     if chars.is_empty() || !chars.iter().all(|c| ('\u{4E00}'..='\u{9FFF}').contains(c)) {
         return None;
     }
@@ -870,10 +871,9 @@ fn han_run_grams(text: &str) -> Option<Sequence> {
 }
 
 fn has_han(text: &str) -> bool {
-    crate::analysis::Folded::new(text)
-        .text()
-        .chars()
-        .any(crate::analysis::is_han)
+    crate::analysis::with_folded(text, |folded| {
+        folded.text().chars().any(crate::analysis::is_han)
+    })
 }
 
 /// Reduces the gram analyzer's output to the fewest terms that match the same substring:
