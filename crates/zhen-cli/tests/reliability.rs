@@ -252,6 +252,71 @@ fn a_directory_of_good_and_bad_files_indexes_the_good_and_names_the_bad() {
     std::fs::set_permissions(docs.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
+/// An index the user can read but not write (another user's, a read-only mount) answers
+/// as it does for its owner: tantivy's reader wants to create a lock file, and the files
+/// tantivy writes through temporary files were readable by their owner only.
+#[test]
+fn an_index_the_user_cannot_write_answers_as_for_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    build_index(&idx, &[&shipped()]);
+    let expected: Vec<Value> = QUERIES
+        .iter()
+        .map(|q| search_json(&idx, q)["hits"].clone())
+        .collect();
+    let set_modes = |dirs: u32, files: u32| {
+        for entry in walk(&idx) {
+            let mode = if entry.is_dir() { dirs } else { files };
+            std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode)).unwrap();
+        }
+    };
+    // Readable and searchable by all, writable by no one but root (whom `unprivileged`
+    // drops); the files keep the modes the build gave them.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for entry in walk(&idx).iter().filter(|e| e.is_dir()) {
+        std::fs::set_permissions(entry, std::fs::Permissions::from_mode(0o555)).unwrap();
+    }
+    for (query, hits) in QUERIES.iter().zip(&expected) {
+        let r = run(unprivileged(
+            std::process::Command::new(exe())
+                .args(["search", "--json", "--limit", "10000", "--index"])
+                .arg(&idx)
+                .arg("--")
+                .arg(query),
+        ));
+        assert_eq!(r.code, Some(0), "{query}: {}", r.stderr);
+        let v: Value = serde_json::from_str(&r.stdout).unwrap();
+        assert_eq!(&v["hits"], hits, "{query}");
+    }
+    let r = run(unprivileged(
+        std::process::Command::new(exe())
+            .args(["stats", "--index"])
+            .arg(&idx),
+    ));
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // A segment file the user may not read is named as such, not called damage.
+    let term = walk(&idx)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "term"))
+        .unwrap();
+    std::fs::set_permissions(&term, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let r = run(unprivileged(
+        std::process::Command::new(exe())
+            .args(["search", "人口贩运", "--index"])
+            .arg(&idx),
+    ));
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot read") && r.stderr.contains("Permission denied"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("damaged"), "{}", r.stderr);
+    // So that the temporary directory can be removed without root.
+    set_modes(0o755, 0o644);
+}
+
 #[test]
 fn on_error_stop_fails_at_the_first_bad_input_and_keeps_the_old_index() {
     let dir = tempfile::tempdir().unwrap();

@@ -64,6 +64,7 @@ pub(crate) fn is_sealed_name(name: &str) -> bool {
 /// Writes the seal of the complete generation at `generation` (call after its last file
 /// is written, before it is published), and syncs it.
 pub(crate) fn seal(generation: &Path) -> std::io::Result<()> {
+    share_like_the_rest(generation)?;
     let mut files = BTreeMap::new();
     for entry in fs::read_dir(generation)? {
         let entry = entry?;
@@ -76,9 +77,62 @@ pub(crate) fn seal(generation: &Path) -> std::io::Result<()> {
     super::write_synced(&generation.join(SEAL), &json)
 }
 
+/// Gives `meta.json` and `.managed.json` the permissions of zhen's own `zhen.json`.
+/// tantivy writes those two through temporary files, which are readable by their owner
+/// only, where every other file of the index has the permissions the user's umask gives:
+/// without this, a user who can read an index built by another could not open it.
+fn share_like_the_rest(generation: &Path) -> std::io::Result<()> {
+    let Ok(reference) = fs::metadata(generation.join(super::META)) else {
+        return Ok(());
+    };
+    for name in ["meta.json", ".managed.json"] {
+        match fs::set_permissions(generation.join(name), reference.permissions()) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// What is wrong with a generation.
+#[derive(Debug)]
+pub(crate) enum Problem {
+    /// A file is damaged or missing: why.
+    Damaged(String),
+    /// A file (relative to the generation) that the user may not read: a question of
+    /// permissions, not damage.
+    Unreadable {
+        file: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Problem {
+    /// The error for the index at `dir` whose generation `generation` has this problem;
+    /// `prefix` leads the reason for damage.
+    pub(crate) fn into_error(self, dir: &Path, generation: &Path, prefix: &str) -> crate::Error {
+        match self {
+            Problem::Damaged(reason) => crate::Error::IndexCorrupt {
+                path: dir.to_path_buf(),
+                reason: format!("{prefix}{reason}"),
+            },
+            Problem::Unreadable { file, source } => crate::Error::Read {
+                path: generation.join(file),
+                source,
+            },
+        }
+    }
+}
+
+impl From<String> for Problem {
+    fn from(reason: String) -> Problem {
+        Problem::Damaged(reason)
+    }
+}
+
 /// Checks the generation at `generation`, opened as `index`; the error says which file is
 /// damaged and how.
-pub(crate) fn check(generation: &Path, index: &tantivy::Index) -> Result<(), String> {
+pub(crate) fn check(generation: &Path, index: &tantivy::Index) -> Result<(), Problem> {
     let sealed: Option<BTreeMap<String, Stamp>> = fs::read(generation.join(SEAL))
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok());
@@ -99,7 +153,7 @@ pub(crate) fn check(generation: &Path, index: &tantivy::Index) -> Result<(), Str
     for (name, expected) in &sealed {
         let Ok(now) = stamp(&generation.join(name), name) else {
             if meta_as_sealed {
-                return Err(format!("{name} is missing"));
+                return Err(format!("{name} is missing").into());
             }
             untouched = false;
             continue;
@@ -109,12 +163,13 @@ pub(crate) fn check(generation: &Path, index: &tantivy::Index) -> Result<(), Str
             return Err(format!(
                 "{name} has {} bytes, {} were written",
                 now.len, expected.len
-            ));
+            )
+            .into());
         }
         if same_times && now.crc32 != expected.crc32 {
             // Rewriting a file changes its times; changed contents under the same times
             // are damage, not an update.
-            return Err(format!("{name} does not hold what was written (checksum)"));
+            return Err(format!("{name} does not hold what was written (checksum)").into());
         }
         untouched &= now == *expected;
     }
@@ -131,18 +186,18 @@ pub(crate) fn check(generation: &Path, index: &tantivy::Index) -> Result<(), Str
 /// candidates that exist, and each that tantivy recorded writing (in `.managed.json`) must.
 /// Other files are not read: a segment file an update was writing when it was killed is
 /// garbage, not damage (tantivy removes it at the next update).
-pub(crate) fn verify(generation: &Path, index: &tantivy::Index) -> Result<(), String> {
+pub(crate) fn verify(generation: &Path, index: &tantivy::Index) -> Result<(), Problem> {
     let directory = index.directory();
     let metas = index
         .load_metas()
-        .map_err(|e| format!("cannot read the segment list: {e}"))?;
+        .map_err(|e| Problem::from(format!("cannot read the segment list: {e}")))?;
     let managed = directory.list_managed_files();
     let mut files: Vec<_> = metas.list_segment_files().into_iter().collect();
     files.sort();
     for file in files {
         if !generation.join(&file).is_file() {
             if managed.contains(&file) {
-                return Err(format!("{} is missing", file.display()));
+                return Err(format!("{} is missing", file.display()).into());
             }
             continue;
         }
@@ -152,9 +207,18 @@ pub(crate) fn verify(generation: &Path, index: &tantivy::Index) -> Result<(), St
                 return Err(format!(
                     "{} does not hold what was written (checksum)",
                     file.display()
-                ))
+                )
+                .into())
             }
-            Err(e) => return Err(format!("{}: {e}", file.display())),
+            Err(tantivy::directory::error::OpenReadError::IoError { io_error, .. })
+                if io_error.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                return Err(Problem::Unreadable {
+                    file,
+                    source: std::io::Error::new(io_error.kind(), io_error.to_string()),
+                })
+            }
+            Err(e) => return Err(format!("{}: {e}", file.display()).into()),
         }
     }
     Ok(())

@@ -13,6 +13,7 @@
 //! is killed at any point leaves `CURRENT` naming the previous, complete generation: the
 //! old index keeps answering exactly as before.
 
+mod directory;
 mod feed;
 mod integrity;
 mod lock;
@@ -546,10 +547,14 @@ impl Index {
         }
         let mut meta: IndexMeta = serde_json::from_value(probe)
             .map_err(|e| corrupt(format!("{gen_name}/{META}: {e}")))?;
-        let tantivy = tantivy::Index::open_in_dir(&generation)
-            .map_err(|e| corrupt(format!("tantivy cannot open {gen_name}: {e}")))?;
+        let tantivy = directory::GenerationDirectory::open(&generation)
+            .and_then(tantivy::Index::open)
+            .map_err(|e| {
+                unreadable(&generation, &e)
+                    .unwrap_or_else(|| corrupt(format!("tantivy cannot open {gen_name}: {e}")))
+            })?;
         integrity::check(&generation, &tantivy)
-            .map_err(|reason| corrupt(format!("{gen_name}/{reason}")))?;
+            .map_err(|problem| problem.into_error(&dir, &generation, &format!("{gen_name}/")))?;
         // An update (IndexUpdater) records the new meta in its tantivy commit, atomically
         // with the documents.
         if let Some(payload) = tantivy
@@ -576,7 +581,11 @@ impl Index {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
-            .map_err(|e| corrupt(format!("cannot open the segments of {gen_name}: {e}")))?;
+            .map_err(|e| {
+                unreadable(&generation, &e).unwrap_or_else(|| {
+                    corrupt(format!("cannot open the segments of {gen_name}: {e}"))
+                })
+            })?;
         Ok(Index {
             dir,
             generation,
@@ -607,10 +616,8 @@ impl Index {
     /// (see [`Index::open`]); fails with [`Error::IndexCorrupt`] naming the damaged file.
     /// Costs a read of the whole index: about 22 ms per 128 MB from the page cache.
     pub fn verify(&self) -> Result<()> {
-        integrity::verify(&self.generation, &self.tantivy).map_err(|reason| Error::IndexCorrupt {
-            path: self.dir.clone(),
-            reason,
-        })
+        integrity::verify(&self.generation, &self.tantivy)
+            .map_err(|problem| problem.into_error(&self.dir, &self.generation, ""))
     }
 
     /// The underlying tantivy index, for callers who need more than zhen offers.
@@ -810,6 +817,22 @@ pub(crate) fn current_generation(dir: &Path) -> Result<Option<String>> {
             source,
         }),
     }
+}
+
+/// The error for a file of the generation the user may not read, where tantivy's `error`
+/// is one: a question of permissions, not damage, and no reason to rebuild.
+fn unreadable(generation: &Path, error: &tantivy::TantivyError) -> Option<Error> {
+    let tantivy::TantivyError::OpenReadError(tantivy::directory::error::OpenReadError::IoError {
+        io_error,
+        filepath,
+    }) = error
+    else {
+        return None;
+    };
+    (io_error.kind() == std::io::ErrorKind::PermissionDenied).then(|| Error::Read {
+        path: generation.join(filepath),
+        source: std::io::Error::new(io_error.kind(), io_error.to_string()),
+    })
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
