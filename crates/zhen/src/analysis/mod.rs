@@ -395,6 +395,10 @@ pub(crate) fn read_ascii_word(
                 lower.clear();
                 lower.push_str(&text[start..end]);
                 lower.make_ascii_lowercase();
+                if lower.contains('\u{2019}') {
+                    // As folding does (see `normalize`).
+                    *lower = lower.replace('\u{2019}', "'");
+                }
                 &*lower
             }
         };
@@ -535,6 +539,29 @@ mod tests {
             words > 100_000 && changed > 10_000,
             "{words} words, {changed} stemmed"
         );
+    }
+
+    #[test]
+    fn a_typographic_apostrophe_is_read_as_an_ascii_one() {
+        let words = |text: &str| -> Vec<String> {
+            let mut analyzer = analyzer();
+            let mut stream = analyzer.token_stream(text);
+            let mut out = Vec::new();
+            while let Some(token) = stream.next() {
+                out.push(token.text.clone());
+            }
+            out
+        };
+        assert_eq!(words("Australia’s"), ["australia"]);
+        for (curly, straight) in [
+            ("the President’s well", "the President's well"),
+            ("women’s empowerment", "women's empowerment"),
+            ("Afghanistan’s voice, ’90s", "Afghanistan's voice, '90s"),
+        ] {
+            assert_eq!(words(curly), words(straight), "{curly}");
+            // The pass that reads unfolded text agrees with the folded one.
+            assert_eq!(han_terms_unfolded(curly), Some(han_terms_folded(curly)));
+        }
     }
 
     /// The terms [`for_each_gram_term`] gives, as `(position, start, end, term)`.

@@ -10,7 +10,10 @@
 //! 1. NFKC: full-width and half-width forms, compatibility ideographs, ligatures;
 //! 2. traditional to simplified Chinese, character by character (see `build.rs` for why
 //!    not phrase by phrase);
-//! 3. lower-casing.
+//! 3. lower-casing;
+//! 4. the right single quotation mark `’` to the apostrophe `'`: typographic English
+//!    writes `Australia’s`, and only with `'` does English stemming see a possessive (the
+//!    UN General Debates write `’s` forty times as often as `'s`).
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -83,7 +86,7 @@ pub struct Folded {
 impl Folded {
     /// Folds `original`, per character cluster (a base character and its combining marks):
     /// NFKC (full-width and half-width forms, compatibility ideographs), then traditional to
-    /// simplified Chinese ([`to_simplified`]), then lower case.
+    /// simplified Chinese ([`to_simplified`]), then lower case; `’` becomes `'`.
     ///
     /// ```
     /// let folded = zhen::analysis::Folded::new("國際Ｌａｂｏｕｒ１５５７");
@@ -136,6 +139,7 @@ impl Folded {
                 chars.next();
             }
             for n in cluster.nfkc() {
+                let n = if n == '\u{2019}' { '\'' } else { n };
                 for l in to_simplified(n).to_lowercase() {
                     self.push(l, start, end);
                 }

@@ -50,8 +50,9 @@ pub use update::{IndexUpdater, UpdateReport};
 // 8: folding follows zhconv chains to their end and joins half-width sound marks; generations
 // carry a SEAL. 10: a paragraph's stored values are one record (`index::record`). 11: the
 // record says whether its text is plain (`analysis::is_plain`). 12: a fast field orders
-// equal scores (`schema::tie_order`).
-pub const INDEX_FORMAT: u32 = 12;
+// equal scores (`schema::tie_order`). 13: folding turns `’` into `'` (`Australia’s` is
+// stemmed as `Australia's`).
+pub const INDEX_FORMAT: u32 = 13;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";

@@ -791,6 +791,49 @@ mod tests {
     }
 
     #[test]
+    fn a_word_written_with_a_typographic_apostrophe_is_found_by_the_word() {
+        // The UN General Debates write `women’s` forty times as often as `women's`.
+        let texts = test_corpus::texts("un-general-debates-2015-2024.en.jsonl.gz", 300);
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = crate::IndexBuilder::create(dir.path()).unwrap();
+        builder
+            .add_paragraphs("d", &test_corpus::paragraphs("d", &texts))
+            .unwrap();
+        builder.commit().unwrap();
+        let searcher = Index::open(dir.path()).unwrap().searcher();
+        let hits_of = |query: &str| {
+            let hits = searcher.search(query, 10_000).unwrap().hits;
+            hits.into_iter()
+                .map(|h| (h.text, h.highlights))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        let mut checked = 0;
+        for word in ["Government", "country", "world", "people"] {
+            let curly = format!("{word}’s");
+            let found = hits_of(word);
+            for text in texts.iter().filter(|t| t.contains(&curly)) {
+                let highlights = found
+                    .get(text)
+                    .unwrap_or_else(|| panic!("{word} misses a paragraph with {curly}"));
+                assert!(
+                    highlights.iter().any(|h| text[h.start..h.end] == curly),
+                    "{curly} is not highlighted whole"
+                );
+                checked += 1;
+            }
+            // The possessive, typed either way, finds what the word finds.
+            for query in [curly.clone(), format!("{word}'s")] {
+                assert_eq!(
+                    hits_of(&query).keys().collect::<Vec<_>>(),
+                    found.keys().collect::<Vec<_>>(),
+                    "{query}"
+                );
+            }
+        }
+        assert!(checked >= 10, "only {checked} paragraphs with a possessive");
+    }
+
+    #[test]
     fn a_term_is_counted_as_tantivy_counts_it_with_and_without_deletions() {
         // Without deletions the term dictionaries answer; with them, tantivy's count.
         let texts = test_corpus::work_reports(1500);
