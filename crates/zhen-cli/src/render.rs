@@ -74,11 +74,15 @@ pub fn results(out: &mut impl Write, results: &SearchResults, color: bool) -> io
                 DIM,
                 &format!(
                     "score {:.2}  {}:{}  {}",
-                    hit.score, hit.doc, hit.line, hit.lang
+                    hit.score,
+                    terminal_safe(&hit.doc),
+                    hit.line,
+                    hit.lang
                 )
             ),
         )?;
         if let Some(section) = &hit.section {
+            let section = terminal_safe(section);
             writeln!(out, "     {}", paint(DIM, &format!("§ {section}")))?;
         }
         writeln!(out, "     {}", snippet(&hit.snippet, color))?;
@@ -87,7 +91,7 @@ pub fn results(out: &mut impl Write, results: &SearchResults, color: bool) -> io
                 out,
                 "     {} {}",
                 paint(LABEL, &format!("{}:", parallel.lang)),
-                parallel.text.replace('\n', " / ")
+                terminal_safe(&parallel.text)
             )?,
             Some(None) => writeln!(out, "     {}", paint(DIM, "(no parallel text)"))?,
             None => {}
@@ -128,16 +132,49 @@ pub fn stats(out: &mut impl Write, stats: &zhen::IndexStats) -> io::Result<()> {
 }
 
 fn snippet(snippet: &Snippet, color: bool) -> String {
-    let text = if color {
-        snippet.marked(
-            &MATCH.render().to_string(),
-            &MATCH.render_reset().to_string(),
-        )
+    let (open, close) = if color {
+        (MATCH.render().to_string(), MATCH.render_reset().to_string())
     } else {
-        snippet.marked("【", "】")
+        ("【".to_owned(), "】".to_owned())
     };
-    // Keep each hit on its own lines: metadata blocks contain newlines.
-    text.replace('\n', " / ")
+    let text = &snippet.text;
+    let mut out = String::with_capacity(text.len() + snippet.highlights.len() * 8);
+    let mut at = 0;
+    for h in &snippet.highlights {
+        push_terminal_safe(&mut out, &text[at..h.start]);
+        out.push_str(&open);
+        push_terminal_safe(&mut out, &text[h.start..h.end]);
+        out.push_str(&close);
+        at = h.end;
+    }
+    push_terminal_safe(&mut out, &text[at..]);
+    out
+}
+
+/// `text` from an indexed document, made safe to print on one line of a terminal.
+fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    push_terminal_safe(&mut out, text);
+    out
+}
+
+/// Pushes `text` (from an indexed document) to `out` as it may reach a terminal: a line
+/// break as ` / ` (each hit keeps its own lines; metadata blocks hold line breaks), a tab
+/// or carriage return as a space, and any other control character, or a line or paragraph
+/// separator, escaped (`\u{1b}`). Documents are not trusted: an escape sequence in one
+/// could recolour the terminal, move its cursor or retitle its window, even with
+/// `--color never`.
+fn push_terminal_safe(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str(" / "),
+            '\t' | '\r' => out.push(' '),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') => {
+                out.extend(c.escape_unicode())
+            }
+            c => out.push(c),
+        }
+    }
 }
 
 /// Writes an evaluation report as a table: one row per query, then the means.

@@ -285,6 +285,58 @@ fn piped_output_is_plain_with_brackets_and_colour_is_opt_in() {
     assert!(text.contains('\u{1b}') && !text.contains('【'));
 }
 
+/// Documents are not trusted: their control characters reach the terminal escaped, so an
+/// escape sequence in one cannot recolour or retitle it.
+#[test]
+fn control_characters_of_documents_are_escaped_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("ctl.jsonl");
+    std::fs::write(
+        &corpus,
+        concat!(
+            r#"{"id":"c\u0007","text":"控制字符测试\u001b[31m红色\u2028分隔\r回车\n下一行","section":"节\u001b]0;title\u0007标题"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let idx = dir.path().join("idx");
+    zhen()
+        .args(["index", "--index"])
+        .arg(&idx)
+        .arg(&corpus)
+        .assert()
+        .success();
+    for color in ["never", "always"] {
+        let out = zhen()
+            .args(["search", "测试", "--color", color, "--index"])
+            .arg(&idx)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        // Only zhen's own colour codes: each escape starts a style (`ESC [ digits m`).
+        let escapes: Vec<&str> = text.split('\u{1b}').skip(1).collect();
+        assert!(
+            escapes.iter().all(|e| e.starts_with('[')
+                && e[1..].starts_with(|c: char| c.is_ascii_digit())
+                && !e.starts_with("[31m红")),
+            "{color}: {text:?}"
+        );
+        assert!(
+            !text.contains(['\u{7}', '\r', '\u{2028}']),
+            "{color}: {text:?}"
+        );
+        assert!(
+            text.contains(r"\u{1b}[31m红色\u{2028}分隔 回车 / 下一行"),
+            "{color}: {text:?}"
+        );
+        assert!(
+            text.contains(r"§ 节\u{1b}]0;title\u{7}标题"),
+            "{color}: {text:?}"
+        );
+        assert!(text.contains(r"c\u{7}:"), "{color}: {text:?}");
+    }
+}
+
 #[test]
 fn help_explains_with_examples() {
     for cmd in ["search", "index"] {
