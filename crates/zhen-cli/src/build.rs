@@ -225,9 +225,10 @@ pub fn add(
         });
     }
     let mut skipped_files = problems.len();
+    let mut read = 0;
     for file in &files {
         match updater.add_path(file) {
-            Ok(_) => {}
+            Ok(n) => read += n,
             Err(e) if skip && skippable(&e) => {
                 report(None, &e);
                 skipped_files += 1;
@@ -238,6 +239,14 @@ pub fn add(
             ),
             Err(e) => return Err(e.into()),
         }
+    }
+    if read == 0 && skipped_files > 0 {
+        // As a build with nothing to index: a mistyped file name must not look like a
+        // partial success.
+        anyhow::bail!(
+            "nothing to add: every source was skipped (see above) — the index at {} is unchanged",
+            dir.display()
+        );
     }
     Ok(Skipped {
         files: skipped_files,

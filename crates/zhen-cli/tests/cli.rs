@@ -744,6 +744,31 @@ fn updating_a_missing_index_exits_1_and_says_how_to_build_it() {
 }
 
 #[test]
+fn an_update_whose_every_source_is_skipped_exits_1_and_changes_nothing() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let before = search_json(&idx, &["人口贩运"]);
+    let stats = stats_json(&idx);
+    let stderr = fails_with(
+        1,
+        zhen()
+            .args(["index", "--index"])
+            .arg(&idx)
+            .arg("--add")
+            .arg(dir.path().join("no-such-file.txt"))
+            .args(["--remove", "us-hrc-pledges-2021.zh"]),
+    );
+    assert!(stderr.contains("no-such-file.txt"), "{stderr}");
+    assert!(
+        stderr.contains("nothing to add") && stderr.contains("unchanged"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("updated"), "{stderr}");
+    assert_eq!(search_json(&idx, &["人口贩运"])["hits"], before["hits"]);
+    assert_eq!(stats_json(&idx)["paragraphs"], stats["paragraphs"]);
+}
+
+#[test]
 fn a_user_dictionary_is_stored_with_the_index_and_used_by_searches_and_updates() {
     let dir = tempfile::tempdir().unwrap();
     let dict = dir.path().join("domain.dict");
