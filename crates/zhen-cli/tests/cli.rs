@@ -364,6 +364,37 @@ fn eval_reports_the_bad_line_of_a_qrels_file() {
     );
 }
 
+/// Runs `zhen eval` on a qrels file of `content` against the index in `dir`, expecting exit
+/// status 1, and returns its stderr.
+fn eval_fails(dir: &tempfile::TempDir, content: &str) -> String {
+    let qrels = dir.path().join("q.tsv");
+    std::fs::write(&qrels, content).unwrap();
+    fails_with(
+        1,
+        zhen()
+            .arg("eval")
+            .arg(&qrels)
+            .args(["--json", "--index"])
+            .arg(dir.path().join("idx")),
+    )
+}
+
+#[test]
+fn eval_rejects_a_paragraph_judged_twice_and_a_file_without_queries() {
+    let dir = built_index();
+    // Accepted, `8:2 8:1` scored 0.760 and `8:1 8:2` 0.380 for the same ranking.
+    let stderr = eval_fails(&dir, "人权\t8:2 8:1\n");
+    assert!(
+        stderr.contains("q.tsv:1: paragraph 8 is judged twice (grades 2 and 1); keep one"),
+        "{stderr}"
+    );
+    // Accepted, these printed a mean of -0.000.
+    for content in ["", "# only a comment\n\n"] {
+        let stderr = eval_fails(&dir, content);
+        assert!(stderr.contains("q.tsv holds no queries"), "{stderr}");
+    }
+}
+
 #[test]
 fn explain_prints_the_analysis_and_the_query_tree() {
     let dir = built_index();

@@ -112,6 +112,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A qrels or query file holds no query at all (only blank lines and comments).
+    ///
+    /// An error rather than an empty report: the mean of no queries is no measurement.
+    #[error("{} holds no queries: {hint}", path.display())]
+    NoQueries {
+        /// The file.
+        path: PathBuf,
+        /// The form of a query line, as the user should write it.
+        hint: &'static str,
+    },
+
     /// The query text could not be parsed.
     #[error("{0}")]
     QuerySyntax(#[from] crate::search::QueryError),
