@@ -485,18 +485,13 @@ struct BenchOutput<'a> {
 }
 
 fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
-    let location = IndexLocation::resolve(args.index);
-    let index = open_or_build(&location)?;
+    // The file first: a bad line is reported before a default index is built for it.
     let queries = match &args.queries {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the query file {}", path.display()))?;
-            let queries = zhen::bench::parse_queries(&text);
-            anyhow::ensure!(!queries.is_empty(), "{} holds no queries", path.display());
-            queries
-        }
+        Some(path) => zhen::bench::read_queries(path)?,
         None => zhen::bench::builtin_queries(),
     };
+    let location = IndexLocation::resolve(args.index);
+    let index = open_or_build(&location)?;
     let mut options = zhen::bench::BenchOptions::default();
     options.iters = args.iters as usize;
     options.warmup = args.warmup as usize;

@@ -780,3 +780,44 @@ fn a_user_dictionary_is_stored_with_the_index_and_used_by_searches_and_updates()
     );
     assert_eq!(search_json(&idx, &["高专办"])["total_hits"], 2);
 }
+
+/// Runs `zhen bench --queries` on a file of `content` against the index in `dir`,
+/// expecting exit status 1, and returns its stderr.
+fn bench_fails(dir: &tempfile::TempDir, content: &str) -> String {
+    let queries = dir.path().join("bq.txt");
+    std::fs::write(&queries, content).unwrap();
+    fails_with(
+        1,
+        zhen()
+            .args([
+                "bench",
+                "--iters",
+                "1",
+                "--cold-runs",
+                "0",
+                "--json",
+                "--queries",
+            ])
+            .arg(&queries)
+            .arg("--index")
+            .arg(dir.path().join("idx")),
+    )
+}
+
+#[test]
+fn bench_rejects_a_query_line_of_another_form() {
+    let dir = built_index();
+    // Accepted, `foo<TAB>bar<TAB>baz` ran the query `bar<TAB>baz`, and `word<TAB>` the
+    // query `word`.
+    let stderr = bench_fails(&dir, "word\t人权\nfoo\tbar\tbaz\nword\t\n");
+    assert!(
+        stderr.contains("bq.txt:2: the line has 2 tabs")
+            && stderr.contains("`QUERY` or `CLASS<TAB>QUERY`"),
+        "{stderr}"
+    );
+    let stderr = bench_fails(&dir, "word\t人权\nword\t\n");
+    assert!(
+        stderr.contains("bq.txt:2: the query after the tab is empty"),
+        "{stderr}"
+    );
+}

@@ -112,6 +112,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// A query file (`zhen bench --queries`) has a malformed line.
+    #[error("{}:{line}: {reason}", path.display())]
+    QueryFile {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and the expected form.
+        reason: String,
+    },
+
     /// A qrels or query file holds no query at all (only blank lines and comments).
     ///
     /// An error rather than an empty report: the mean of no queries is no measurement.
