@@ -343,18 +343,23 @@ fn message(err: &anyhow::Error) -> String {
 }
 
 /// 2 for what the user typed wrong, 1 for everything else (DESIGN.md's contract).
+///
+/// The outermost zhen error decides: a query error that is the cause of a bad query *file*
+/// ([`zhen::Error::QueryInFile`]) is a malformed file (1), not a mistyped query (2).
 fn exit_status(err: &anyhow::Error) -> u8 {
-    let is_usage = err.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<zhen::Error>(),
-            Some(zhen::Error::QuerySyntax(_))
-        ) || cause.downcast_ref::<zhen::QueryError>().is_some()
-    });
-    if is_usage {
-        2
-    } else {
-        1
+    for cause in err.chain() {
+        if let Some(err) = cause.downcast_ref::<zhen::Error>() {
+            return if matches!(err, zhen::Error::QuerySyntax(_)) {
+                2
+            } else {
+                1
+            };
+        }
+        if cause.downcast_ref::<zhen::QueryError>().is_some() {
+            return 2;
+        }
     }
+    1
 }
 
 fn run_index(args: IndexArgs) -> anyhow::Result<()> {

@@ -380,12 +380,19 @@ fn eval_fails(dir: &tempfile::TempDir, content: &str) -> String {
 }
 
 #[test]
-fn eval_rejects_a_paragraph_judged_twice_and_a_file_without_queries() {
+fn eval_rejects_duplicate_judgements_bad_queries_and_files_without_queries() {
     let dir = built_index();
     // Accepted, `8:2 8:1` scored 0.760 and `8:1 8:2` 0.380 for the same ranking.
     let stderr = eval_fails(&dir, "人权\t8:2 8:1\n");
     assert!(
         stderr.contains("q.tsv:1: paragraph 8 is judged twice (grades 2 and 1); keep one"),
+        "{stderr}"
+    );
+    // A query that `zhen search` would reject is the file's fault: exit 1, naming the line
+    // (it was exit 2 with the bare query error).
+    let stderr = eval_fails(&dir, "人权\t8:2\n\"人权\t8:2\n");
+    assert!(
+        stderr.contains("q.tsv:2: invalid query: the quote at character 1 is never closed"),
         "{stderr}"
     );
     // Accepted, these printed a mean of -0.000.
@@ -805,7 +812,7 @@ fn bench_fails(dir: &tempfile::TempDir, content: &str) -> String {
 }
 
 #[test]
-fn bench_rejects_a_query_line_of_another_form() {
+fn bench_rejects_malformed_query_lines_and_bad_queries() {
     let dir = built_index();
     // Accepted, `foo<TAB>bar<TAB>baz` ran the query `bar<TAB>baz`, and `word<TAB>` the
     // query `word`.
@@ -813,6 +820,12 @@ fn bench_rejects_a_query_line_of_another_form() {
     assert!(
         stderr.contains("bq.txt:2: the line has 2 tabs")
             && stderr.contains("`QUERY` or `CLASS<TAB>QUERY`"),
+        "{stderr}"
+    );
+    // A query that `zhen search` would reject: exit 1 (not 2), naming the line.
+    let stderr = bench_fails(&dir, "人权\n\"人权\n");
+    assert!(
+        stderr.contains("bq.txt:2: invalid query: the quote at character 1 is never closed"),
         "{stderr}"
     );
     let stderr = bench_fails(&dir, "word\t人权\nword\t\n");

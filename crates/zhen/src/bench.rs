@@ -79,7 +79,8 @@ pub fn read_queries(path: &Path) -> Result<Vec<BenchQuery>> {
 /// Parses a query file (`path` is only used in error messages): one query per line, as
 /// `QUERY` (class `query`) or `CLASS<TAB>QUERY`; blank lines and `#` comments are skipped.
 ///
-/// Any other line is an error naming it, as is a file with no query: read leniently,
+/// Every query must parse as `zhen search` would parse it ([`Error::QueryInFile`]
+/// otherwise). Any other line is an error naming it, as is a file with no query: read leniently,
 /// `word<TAB>` ran the query `word` and `a<TAB>b<TAB>c` the query `b<TAB>c`, so the figures
 /// were of queries nobody wrote.
 pub fn parse_queries(path: &Path, text: &str) -> Result<Vec<BenchQuery>> {
@@ -106,6 +107,13 @@ pub fn parse_queries(path: &Path, text: &str) -> Result<Vec<BenchQuery>> {
                 )))
             }
         };
+        // Checked here, with the file and line at hand, so that a bad query stops the bench
+        // before any timing rather than as a bare query error partway through.
+        crate::search::parse(&query.query).map_err(|source| Error::QueryInFile {
+            path: path.to_path_buf(),
+            line: i + 1,
+            source,
+        })?;
         out.push(query);
     }
     if out.is_empty() {
@@ -378,6 +386,22 @@ mod tests {
             let err = parse_queries(Path::new("q.txt"), &text).unwrap_err();
             assert!(matches!(&err, Error::QueryFile { line: 3, .. }), "{err:?}");
             assert_eq!(err.to_string(), format!("q.txt:3: {reason}; {format}"));
+        }
+    }
+
+    #[test]
+    fn a_query_that_does_not_parse_is_named_by_file_and_line() {
+        for text in ["人权\n\"人权\n", "人权\nphrase\t\"人权\n"] {
+            let err = parse_queries(Path::new("q.txt"), text).unwrap_err();
+            assert!(
+                matches!(&err, Error::QueryInFile { line: 2, .. }),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.starts_with("q.txt:2: invalid query: the quote at character 1"),
+                "{message}"
+            );
         }
     }
 

@@ -134,6 +134,21 @@ pub enum Error {
         hint: &'static str,
     },
 
+    /// A query read from a file (qrels or a bench query file) could not be parsed.
+    ///
+    /// Unlike [`Error::QuerySyntax`], the fault is in a file rather than in what was typed:
+    /// the CLI exits with status 1 for it, as for any other malformed file.
+    #[error("{}:{line}: {source}", path.display())]
+    QueryInFile {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with the query.
+        #[source]
+        source: crate::search::QueryError,
+    },
+
     /// The query text could not be parsed.
     #[error("{0}")]
     QuerySyntax(#[from] crate::search::QueryError),

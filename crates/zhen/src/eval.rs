@@ -49,6 +49,9 @@ const QRELS_LINE: &str = "write one query per line, as `query<TAB>number:grade .
 
 /// Parses qrels text (`path` is only used in error messages).
 ///
+/// Every query must parse as `zhen search` would parse it ([`Error::QueryInFile`]
+/// otherwise).
+///
 /// A paragraph judged twice on one line is an error rather than a choice of either grade:
 /// [`ndcg`] would take the first grade for the ranking but both for the ideal, so the score
 /// would depend on the order of the pairs. Paragraphs are named by their printed number
@@ -74,6 +77,13 @@ pub fn parse_qrels(path: &Path, text: &str) -> Result<Vec<Judgement>> {
         if query.is_empty() {
             return Err(bad("the query (first column) is empty".to_owned()));
         }
+        // Checked here, with the file and line at hand, so that a bad query stops the run
+        // before any query is searched rather than as a bare query error partway through.
+        crate::search::parse(&query).map_err(|source| Error::QueryInFile {
+            path: path.to_path_buf(),
+            line: line_no,
+            source,
+        })?;
         let mut relevant = Vec::new();
         for item in judged.split_whitespace() {
             let parsed = item
@@ -276,6 +286,20 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn a_query_that_does_not_parse_is_named_by_file_and_line() {
+        let err = parse_qrels(Path::new("q.tsv"), "人权\t8:2\n\n\"人权\t8:2\n").unwrap_err();
+        assert!(
+            matches!(&err, Error::QueryInFile { line: 3, source, .. } if source.position == 1),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.starts_with("q.tsv:3: invalid query: the quote at character 1 is never closed"),
+            "{message}"
+        );
     }
 
     #[test]
