@@ -343,18 +343,23 @@ fn message(err: &anyhow::Error) -> String {
 }
 
 /// 2 for what the user typed wrong, 1 for everything else (DESIGN.md's contract).
+///
+/// The outermost zhen error decides: a query error that is the cause of a bad query *file*
+/// ([`zhen::Error::QueryInFile`]) is a malformed file (1), not a mistyped query (2).
 fn exit_status(err: &anyhow::Error) -> u8 {
-    let is_usage = err.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<zhen::Error>(),
-            Some(zhen::Error::QuerySyntax(_))
-        ) || cause.downcast_ref::<zhen::QueryError>().is_some()
-    });
-    if is_usage {
-        2
-    } else {
-        1
+    for cause in err.chain() {
+        if let Some(err) = cause.downcast_ref::<zhen::Error>() {
+            return if matches!(err, zhen::Error::QuerySyntax(_)) {
+                2
+            } else {
+                1
+            };
+        }
+        if cause.downcast_ref::<zhen::QueryError>().is_some() {
+            return 2;
+        }
     }
+    1
 }
 
 fn run_index(args: IndexArgs) -> anyhow::Result<()> {
@@ -485,18 +490,13 @@ struct BenchOutput<'a> {
 }
 
 fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
-    let location = IndexLocation::resolve(args.index);
-    let index = open_or_build(&location)?;
+    // The file first: a bad line is reported before a default index is built for it.
     let queries = match &args.queries {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the query file {}", path.display()))?;
-            let queries = zhen::bench::parse_queries(&text);
-            anyhow::ensure!(!queries.is_empty(), "{} holds no queries", path.display());
-            queries
-        }
+        Some(path) => zhen::bench::read_queries(path)?,
         None => zhen::bench::builtin_queries(),
     };
+    let location = IndexLocation::resolve(args.index);
+    let index = open_or_build(&location)?;
     let mut options = zhen::bench::BenchOptions::default();
     options.iters = args.iters as usize;
     options.warmup = args.warmup as usize;

@@ -416,6 +416,44 @@ fn eval_reports_the_bad_line_of_a_qrels_file() {
     );
 }
 
+/// Runs `zhen eval` on a qrels file of `content` against the index in `dir`, expecting exit
+/// status 1, and returns its stderr.
+fn eval_fails(dir: &tempfile::TempDir, content: &str) -> String {
+    let qrels = dir.path().join("q.tsv");
+    std::fs::write(&qrels, content).unwrap();
+    fails_with(
+        1,
+        zhen()
+            .arg("eval")
+            .arg(&qrels)
+            .args(["--json", "--index"])
+            .arg(dir.path().join("idx")),
+    )
+}
+
+#[test]
+fn eval_rejects_duplicate_judgements_bad_queries_and_files_without_queries() {
+    let dir = built_index();
+    // Accepted, `8:2 8:1` scored 0.760 and `8:1 8:2` 0.380 for the same ranking.
+    let stderr = eval_fails(&dir, "人权\t8:2 8:1\n");
+    assert!(
+        stderr.contains("q.tsv:1: paragraph 8 is judged twice (grades 2 and 1); keep one"),
+        "{stderr}"
+    );
+    // A query that `zhen search` would reject is the file's fault: exit 1, naming the line
+    // (it was exit 2 with the bare query error).
+    let stderr = eval_fails(&dir, "人权\t8:2\n\"人权\t8:2\n");
+    assert!(
+        stderr.contains("q.tsv:2: invalid query: the quote at character 1 is never closed"),
+        "{stderr}"
+    );
+    // Accepted, these printed a mean of -0.000.
+    for content in ["", "# only a comment\n\n"] {
+        let stderr = eval_fails(&dir, content);
+        assert!(stderr.contains("q.tsv holds no queries"), "{stderr}");
+    }
+}
+
 #[test]
 fn explain_prints_the_analysis_and_the_query_tree() {
     let dir = built_index();
@@ -825,4 +863,51 @@ fn a_user_dictionary_is_stored_with_the_index_and_used_by_searches_and_updates()
         "{stderr}"
     );
     assert_eq!(search_json(&idx, &["高专办"])["total_hits"], 2);
+}
+
+/// Runs `zhen bench --queries` on a file of `content` against the index in `dir`,
+/// expecting exit status 1, and returns its stderr.
+fn bench_fails(dir: &tempfile::TempDir, content: &str) -> String {
+    let queries = dir.path().join("bq.txt");
+    std::fs::write(&queries, content).unwrap();
+    fails_with(
+        1,
+        zhen()
+            .args([
+                "bench",
+                "--iters",
+                "1",
+                "--cold-runs",
+                "0",
+                "--json",
+                "--queries",
+            ])
+            .arg(&queries)
+            .arg("--index")
+            .arg(dir.path().join("idx")),
+    )
+}
+
+#[test]
+fn bench_rejects_malformed_query_lines_and_bad_queries() {
+    let dir = built_index();
+    // Accepted, `foo<TAB>bar<TAB>baz` ran the query `bar<TAB>baz`, and `word<TAB>` the
+    // query `word`.
+    let stderr = bench_fails(&dir, "word\t人权\nfoo\tbar\tbaz\nword\t\n");
+    assert!(
+        stderr.contains("bq.txt:2: the line has 2 tabs")
+            && stderr.contains("`QUERY` or `CLASS<TAB>QUERY`"),
+        "{stderr}"
+    );
+    // A query that `zhen search` would reject: exit 1 (not 2), naming the line.
+    let stderr = bench_fails(&dir, "人权\n\"人权\n");
+    assert!(
+        stderr.contains("bq.txt:2: invalid query: the quote at character 1 is never closed"),
+        "{stderr}"
+    );
+    let stderr = bench_fails(&dir, "word\t人权\nword\t\n");
+    assert!(
+        stderr.contains("bq.txt:2: the query after the tab is empty"),
+        "{stderr}"
+    );
 }

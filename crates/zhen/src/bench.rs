@@ -5,11 +5,12 @@
 //! percentiles (each query's full `search`, top hits with highlights and snippets, as a
 //! user gets them), throughput, and where the time goes by phase.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::search::{SearchOptions, Searcher};
 
 /// A query of a bench set, with the class it stands for.
@@ -63,16 +64,65 @@ pub fn builtin_queries() -> Vec<BenchQuery> {
     .collect()
 }
 
-/// Reads a query file: one query per line, optionally `class<TAB>query`; `#` comments.
-pub fn parse_queries(text: &str) -> Vec<BenchQuery> {
-    text.lines()
-        .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(|line| match line.split_once('\t') {
-            Some((class, query)) => BenchQuery::new(class.trim(), query.trim()),
-            None => BenchQuery::new("query", line.trim()),
-        })
-        .collect()
+/// The form of a query-file line, for messages.
+const QUERY_LINE: &str = "write one query per line, as `QUERY` or `CLASS<TAB>QUERY`";
+
+/// Reads and parses a query file; see [`parse_queries`].
+pub fn read_queries(path: &Path) -> Result<Vec<BenchQuery>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_queries(path, &text)
+}
+
+/// Parses a query file (`path` is only used in error messages): one query per line, as
+/// `QUERY` (class `query`) or `CLASS<TAB>QUERY`; blank lines and `#` comments are skipped.
+///
+/// Every query must parse as `zhen search` would parse it ([`Error::QueryInFile`]
+/// otherwise). Any other line is an error naming it, as is a file with no query: read leniently,
+/// `word<TAB>` ran the query `word` and `a<TAB>b<TAB>c` the query `b<TAB>c`, so the figures
+/// were of queries nobody wrote.
+pub fn parse_queries(path: &Path, text: &str) -> Result<Vec<BenchQuery>> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        let bad = |reason: &str| Error::QueryFile {
+            path: path.to_path_buf(),
+            line: i + 1,
+            reason: format!("{reason}; {QUERY_LINE}"),
+        };
+        let columns: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let query = match columns.as_slice() {
+            [query] => BenchQuery::new("query", query),
+            ["", _] => return Err(bad("the class before the tab is empty")),
+            [_, ""] => return Err(bad("the query after the tab is empty")),
+            [class, query] => BenchQuery::new(class, query),
+            _ => {
+                return Err(bad(&format!(
+                    "the line has {} tabs, not one",
+                    columns.len() - 1
+                )))
+            }
+        };
+        // Checked here, with the file and line at hand, so that a bad query stops the bench
+        // before any timing rather than as a bare query error partway through.
+        crate::search::parse(&query.query).map_err(|source| Error::QueryInFile {
+            path: path.to_path_buf(),
+            line: i + 1,
+            source,
+        })?;
+        out.push(query);
+    }
+    if out.is_empty() {
+        return Err(Error::NoQueries {
+            path: path.to_path_buf(),
+            hint: QUERY_LINE,
+        });
+    }
+    Ok(out)
 }
 
 /// How to run a bench.
@@ -310,7 +360,7 @@ mod tests {
 
     #[test]
     fn query_files() {
-        let q = parse_queries("# set\ncompound\t人口贩运\n劳工\n\n");
+        let q = parse_queries(Path::new("q.txt"), "# set\ncompound\t人口贩运\n劳工\n\n").unwrap();
         assert_eq!(
             q,
             [
@@ -319,5 +369,51 @@ mod tests {
             ]
         );
         assert!(builtin_queries().len() >= 16);
+    }
+
+    #[test]
+    fn a_query_line_of_another_form_is_rejected() {
+        let format = "write one query per line, as `QUERY` or `CLASS<TAB>QUERY`";
+        for (line, reason) in [
+            // Taken as the query `word` of class `query`.
+            ("word\t", "the query after the tab is empty"),
+            ("word\t  ", "the query after the tab is empty"),
+            ("\t人权", "the class before the tab is empty"),
+            // Taken as the query `bar<TAB>baz`.
+            ("foo\tbar\tbaz", "the line has 2 tabs, not one"),
+        ] {
+            let text = format!("word\t人权\n\n{line}\n");
+            let err = parse_queries(Path::new("q.txt"), &text).unwrap_err();
+            assert!(matches!(&err, Error::QueryFile { line: 3, .. }), "{err:?}");
+            assert_eq!(err.to_string(), format!("q.txt:3: {reason}; {format}"));
+        }
+    }
+
+    #[test]
+    fn a_query_that_does_not_parse_is_named_by_file_and_line() {
+        for text in ["人权\n\"人权\n", "人权\nphrase\t\"人权\n"] {
+            let err = parse_queries(Path::new("q.txt"), text).unwrap_err();
+            assert!(
+                matches!(&err, Error::QueryInFile { line: 2, .. }),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            assert!(
+                message.starts_with("q.txt:2: invalid query: the quote at character 1"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_query_file_without_queries_is_rejected() {
+        for text in ["", "\n", "# only a comment\n\t\n"] {
+            let err = parse_queries(Path::new("q.txt"), text).unwrap_err();
+            assert!(matches!(err, Error::NoQueries { .. }), "{err:?}");
+            assert!(
+                err.to_string().starts_with("q.txt holds no queries: "),
+                "{err}"
+            );
+        }
     }
 }

@@ -112,6 +112,43 @@ pub enum Error {
         reason: String,
     },
 
+    /// A query file (`zhen bench --queries`) has a malformed line.
+    #[error("{}:{line}: {reason}", path.display())]
+    QueryFile {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong and the expected form.
+        reason: String,
+    },
+
+    /// A qrels or query file holds no query at all (only blank lines and comments).
+    ///
+    /// An error rather than an empty report: the mean of no queries is no measurement.
+    #[error("{} holds no queries: {hint}", path.display())]
+    NoQueries {
+        /// The file.
+        path: PathBuf,
+        /// The form of a query line, as the user should write it.
+        hint: &'static str,
+    },
+
+    /// A query read from a file (qrels or a bench query file) could not be parsed.
+    ///
+    /// Unlike [`Error::QuerySyntax`], the fault is in a file rather than in what was typed:
+    /// the CLI exits with status 1 for it, as for any other malformed file.
+    #[error("{}:{line}: {source}", path.display())]
+    QueryInFile {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong with the query.
+        #[source]
+        source: crate::search::QueryError,
+    },
+
     /// The query text could not be parsed.
     #[error("{0}")]
     QuerySyntax(#[from] crate::search::QueryError),
