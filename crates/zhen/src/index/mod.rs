@@ -189,6 +189,7 @@ pub struct IndexBuilder {
     fields: Fields,
     meta: IndexMeta,
     doc_ids: HashSet<String>,
+    claims: feed::Claims,
     progress: Option<ProgressFn>,
     skip_records: Option<skip::SkipFn>,
     started: Instant,
@@ -317,6 +318,7 @@ impl IndexBuilder {
                 user_dict_words: dict.len() as u64,
             },
             doc_ids: HashSet::new(),
+            claims: feed::Claims::default(),
             progress: None,
             skip_records: None,
             started: Instant::now(),
@@ -408,16 +410,14 @@ impl IndexBuilder {
 }
 
 impl feed::Sink for IndexBuilder {
+    fn claims(&mut self) -> &mut feed::Claims {
+        &mut self.claims
+    }
+
     fn document(&mut self, id: &str, paragraphs: Vec<Paragraph>, from_records: bool) -> Result<()> {
+        // `feed` hands over a document id again only for more records of the same file.
         let new = self.doc_ids.insert(id.to_owned());
-        if !new && !from_records {
-            return Err(Error::Source {
-                path: PathBuf::from(id),
-                reason: format!(
-                    "document id `{id}` is already taken by an earlier document; rename one of them"
-                ),
-            });
-        }
+        debug_assert!(new || from_records, "document `{id}` handed over twice");
         let hash = feed::content_hash(&paragraphs);
         let writer = self.writer.as_mut().expect("writer lives until commit");
         // An over-long paragraph (a file without blank lines) goes in as parts, so memory
