@@ -102,3 +102,47 @@ fn a_text_document_id_taken_by_an_earlier_file_names_both_files() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_json_lines_corpus_saved_with_a_byte_order_mark_keeps_its_first_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    std::fs::write(cwd.join("bom.jsonl"), format!("\u{feff}{PORT_LAW}")).unwrap();
+    let (code, stderr) = run(zhen(cwd).args(["index", "bom.jsonl", "--index", "i"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("indexed 3 paragraphs of 2 document(s)"),
+        "{stderr}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_in_a_directory_are_followed_and_dangling_ones_reported() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = dir.path();
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../index-data/us-hrc-pledges-2021.zh.txt")
+        .canonicalize()
+        .unwrap();
+    std::fs::create_dir(cwd.join("sl")).unwrap();
+    symlink(&shipped, cwd.join("sl/doc.txt")).unwrap();
+    let (code, stderr) = run(zhen(cwd).args(["index", "sl", "--index", "i"]));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("indexed 48 paragraphs of 1 document(s)"),
+        "{stderr}"
+    );
+
+    symlink("/nonexistent/report.txt", cwd.join("sl/gone.txt")).unwrap();
+    let (code, stderr) = run(zhen(cwd).args(["index", "sl", "--index", "i"]));
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "zhen: skipped: sl/gone.txt: a symlink to /nonexistent/report.txt, which does not \
+             exist: fix or remove the link\n"
+        ),
+        "{stderr}"
+    );
+}
