@@ -82,8 +82,20 @@ fn report(bar: Option<&progress::Bar>, what: &zhen::Error) {
 fn skippable(err: &zhen::Error) -> bool {
     matches!(
         err,
-        zhen::Error::Read { .. } | zhen::Error::Decode { .. } | zhen::Error::Source { .. }
+        zhen::Error::Read { .. }
+            | zhen::Error::Decode { .. }
+            | zhen::Error::Source { .. }
+            | zhen::Error::DocumentIdTaken { .. }
     )
+}
+
+/// How many JSON Lines records a reported error left out: one, or all the records of a
+/// document whose id an earlier source took (reported once for all of them).
+fn records_left_out(err: &zhen::Error) -> usize {
+    match err {
+        zhen::Error::DocumentIdTaken { records, .. } => (*records).max(1),
+        _ => 1,
+    }
 }
 
 /// Builds the index at `dir` from `sources`, with a progress bar on a terminal.
@@ -115,7 +127,7 @@ pub fn build(
         let bar = bar.clone();
         let count = skipped_records.clone();
         builder.skip_bad_records(move |e| {
-            count.fetch_add(1, Ordering::Relaxed);
+            count.fetch_add(records_left_out(e), Ordering::Relaxed);
             report(bar.as_ref(), e);
         });
     }
@@ -220,7 +232,7 @@ pub fn add(
     if skip {
         let count = records.clone();
         updater.skip_bad_records(move |e| {
-            count.fetch_add(1, Ordering::Relaxed);
+            count.fetch_add(records_left_out(e), Ordering::Relaxed);
             report(None, e);
         });
     }

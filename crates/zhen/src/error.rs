@@ -45,6 +45,22 @@ pub enum Error {
         reason: String,
     },
 
+    /// A source gives a document whose id an earlier source of the same build or update
+    /// gave already: its paragraphs are not indexed, so that the index holds each document
+    /// once, from the first source that gives it.
+    #[error("{}: {reason}", path.display())]
+    DocumentIdTaken {
+        /// The later source (a file, or the id itself for a document given by a program).
+        path: PathBuf,
+        /// The document id.
+        id: String,
+        /// JSON Lines records left out for it (0 for a text document, which is left out
+        /// whole).
+        records: usize,
+        /// Where it is and which source took the id first, and what to do.
+        reason: String,
+    },
+
     /// There is no index at the given place.
     #[error("no zhen index at {}: build one with `zhen index SOURCES... --index {}`", path.display(), path.display())]
     IndexNotFound {

@@ -4,16 +4,88 @@
 //! [`IndexBuilder`]: super::IndexBuilder
 //! [`IndexUpdater`]: super::IndexUpdater
 
+use std::collections::HashMap;
 use std::hash::Hasher;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::SourceInfo;
 use crate::document::{self, Paragraph};
 use crate::error::{Error, Result};
 use crate::source;
 
+/// Which source gave each document of one build or update, and which files were read.
+///
+/// Kept here, not in each sink, so that a build and an update of the same input refuse
+/// the same duplicates with the same messages — and so agree on what the index holds.
+#[derive(Debug, Default)]
+pub(crate) struct Claims {
+    docs: HashMap<String, Claim>,
+    /// Files read, by canonical path, with the path as given first.
+    files: HashMap<PathBuf, PathBuf>,
+}
+
+#[derive(Debug)]
+struct Claim {
+    /// The file that gave the document, as given; `None` for a document given by a program.
+    file: Option<PathBuf>,
+    /// Paragraphs handed over so far: the ordinal of the next record of a JSON Lines
+    /// document that continues further down its file.
+    paragraphs: u32,
+}
+
+impl Claims {
+    /// Refuses a file read already in this build or update (given twice, or reached again
+    /// through a symlink or `..`): its documents would all be duplicates.
+    fn read_file(&mut self, path: &Path) -> Result<()> {
+        let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        match self.files.get(&key) {
+            Some(first) => Err(Error::Source {
+                path: path.to_path_buf(),
+                reason: if first == path {
+                    "this file is given twice; it is read once".to_owned()
+                } else {
+                    format!(
+                        "the same file as {}, read already; it is read once",
+                        first.display()
+                    )
+                },
+            }),
+            None => {
+                self.files.insert(key, path.to_path_buf());
+                Ok(())
+            }
+        }
+    }
+
+    /// Who took `id` already, other than `file` itself, for a message.
+    fn taken(&self, id: &str, file: Option<&Path>) -> Option<String> {
+        let claim = self.docs.get(id)?;
+        match (&claim.file, file) {
+            (Some(earlier), Some(file)) if earlier == file => None,
+            (Some(earlier), _) => Some(earlier.display().to_string()),
+            (None, _) => Some("an earlier document".to_owned()),
+        }
+    }
+
+    fn claim(&mut self, id: &str, file: Option<&Path>, paragraphs: u32) {
+        let claim = self.docs.entry(id.to_owned()).or_insert(Claim {
+            file: file.map(Path::to_path_buf),
+            paragraphs: 0,
+        });
+        claim.paragraphs += paragraphs;
+    }
+
+    /// The ordinal the next paragraph of `id` gets.
+    fn next_ordinal(&self, id: &str) -> u32 {
+        self.docs.get(id).map_or(0, |c| c.paragraphs)
+    }
+}
+
 /// Where whole documents go.
 pub(crate) trait Sink {
+    /// The documents and files taken so far.
+    fn claims(&mut self) -> &mut Claims;
+
     /// Takes one document: all of its paragraphs, in order. `from_records` is set for a
     /// group of JSON Lines records, which may continue a document of the same source.
     fn document(&mut self, id: &str, paragraphs: Vec<Paragraph>, from_records: bool) -> Result<()>;
@@ -33,7 +105,11 @@ pub(crate) trait Sink {
 
 /// Hands over one document given by a program, as its own source.
 pub(crate) fn paragraphs(sink: &mut impl Sink, id: &str, paragraphs: &[Paragraph]) -> Result<()> {
+    if let Some(earlier) = sink.claims().taken(id, None) {
+        return Err(taken(Path::new(id), id, &earlier, 0, ""));
+    }
     sink.document(id, paragraphs.to_vec(), false)?;
+    sink.claims().claim(id, None, paragraphs.len() as u32);
     sink.source_done(SourceInfo {
         source: id.to_owned(),
         kind: "text".to_owned(),
@@ -47,11 +123,15 @@ pub(crate) fn paragraphs(sink: &mut impl Sink, id: &str, paragraphs: &[Paragraph
 /// document split into paragraphs by [`document::parse`] under the id of its file name
 /// without its last extension (`us-hrc-pledges-2021.zh.txt` → `us-hrc-pledges-2021.zh`).
 pub(crate) fn file(sink: &mut impl Sink, path: &Path) -> Result<()> {
+    sink.claims().read_file(path)?;
     if source::is_records_path(path) {
         return records(sink, path);
     }
-    let source = source::read(path)?;
     let id = doc_id(path);
+    if let Some(earlier) = sink.claims().taken(&id, Some(path)) {
+        return Err(taken(path, &id, &earlier, 0, ""));
+    }
+    let source = source::read(path)?;
     let paragraphs = document::parse(&id, &source.text);
     let count = paragraphs.len() as u64;
     super::skip::ensure_some_text(path, count, Some(&source.text))?;
@@ -59,6 +139,7 @@ pub(crate) fn file(sink: &mut impl Sink, path: &Path) -> Result<()> {
     // The paragraphs hold the text now: a huge file is not kept twice while it is indexed.
     drop(source);
     sink.document(&id, paragraphs, false)?;
+    sink.claims().claim(&id, Some(path), count as u32);
     sink.source_done(SourceInfo {
         source: path.display().to_string(),
         kind: "text".to_owned(),
@@ -74,12 +155,17 @@ pub(crate) fn file(sink: &mut impl Sink, path: &Path) -> Result<()> {
 /// of a parallel corpus, are one document), else `FILE:LINE`. `para` (or `paragraph`)
 /// gives the paragraph number, `section` (or `title`) the section; the other scalar fields
 /// are kept as metadata. Consecutive records of one document are handed over together.
+///
+/// The records of a document that an earlier source took are left out and reported (see
+/// [`Sink::bad_record`]), once per run of consecutive records.
 fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
     let mut records = source::Records::open(path)?;
     let stem = doc_id(path);
     let mut count = 0u64;
-    let mut group: Vec<Paragraph> = Vec::new();
-    let mut group_id = String::new();
+    let mut group = Group::default();
+    // Records of documents taken by earlier sources: reported already, so a file of only
+    // those is not also "a corpus without a record".
+    let mut left_out = 0usize;
     while let Some(record) = records.next() {
         let mut record = match record {
             Ok(record) => record,
@@ -126,27 +212,35 @@ fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
                     .map(str::to_owned)
             }
         };
-        if id != group_id && !group.is_empty() {
-            sink.document(&group_id, std::mem::take(&mut group), true)?;
+        if id != group.id || group.first_line == 0 {
+            group.hand_over(sink, path)?;
+            group.taken_by = sink.claims().taken(&id, Some(path));
+            group.ordinal = sink.claims().next_ordinal(&id);
+            group.id = id;
+            group.first_line = record.line;
         }
-        if id != group_id {
-            group_id = id;
+        group.last_line = record.line;
+        if group.taken_by.is_some() {
+            group.left_out += 1;
+            left_out += 1;
+            continue;
         }
-        let mut paragraph = Paragraph::new(group_id.as_str(), group.len() as u32, record.text)
+        let ordinal = group.ordinal + group.paragraphs.len() as u32;
+        let mut paragraph = Paragraph::new(group.id.as_str(), ordinal, record.text)
             .with_line(record.line as u32)
             .with_metadata(record.metadata);
         paragraph.number = number;
         paragraph.section = section;
-        group.push(paragraph);
+        group.paragraphs.push(paragraph);
         count += 1;
         if count.is_multiple_of(1024) {
             sink.progress(path, records.bytes_read(), records.size());
         }
     }
-    if !group.is_empty() {
-        sink.document(&group_id, group, true)?;
+    group.hand_over(sink, path)?;
+    if left_out == 0 {
+        super::skip::ensure_some_text(path, count, None)?;
     }
-    super::skip::ensure_some_text(path, count, None)?;
     sink.progress(path, records.size(), records.size());
     sink.source_done(SourceInfo {
         source: path.display().to_string(),
@@ -155,6 +249,63 @@ fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
         paragraphs: count,
     });
     Ok(())
+}
+
+/// Consecutive records of one document in a JSON Lines file.
+#[derive(Default)]
+struct Group {
+    id: String,
+    /// The ordinal of the first paragraph (non-zero when the document continues records
+    /// further up the file).
+    ordinal: u32,
+    paragraphs: Vec<Paragraph>,
+    /// 0 before the first record of the file.
+    first_line: usize,
+    last_line: usize,
+    /// The source that took the id first, when it is not this file.
+    taken_by: Option<String>,
+    /// Records left out because the id is taken.
+    left_out: usize,
+}
+
+impl Group {
+    /// Hands the group's paragraphs to the sink, or reports its records as left out.
+    fn hand_over(&mut self, sink: &mut impl Sink, path: &Path) -> Result<()> {
+        if let Some(earlier) = self.taken_by.take() {
+            let lines = match self.first_line == self.last_line {
+                true => format!("line {}: ", self.first_line),
+                false => format!("lines {}-{}: ", self.first_line, self.last_line),
+            };
+            let left_out = std::mem::take(&mut self.left_out);
+            return sink.bad_record(taken(path, &self.id, &earlier, left_out, &lines));
+        }
+        if self.paragraphs.is_empty() {
+            return Ok(());
+        }
+        let paragraphs = std::mem::take(&mut self.paragraphs);
+        let n = paragraphs.len() as u32;
+        sink.document(&self.id, paragraphs, true)?;
+        sink.claims().claim(&self.id, Some(path), n);
+        Ok(())
+    }
+}
+
+/// The error of a document (or `records` records of one) whose id `earlier` took.
+fn taken(path: &Path, id: &str, earlier: &str, records: usize, lines: &str) -> Error {
+    let what = match records {
+        0 => "rename one of them".to_owned(),
+        1 => "this record is not indexed; give the document another id in one of the files"
+            .to_owned(),
+        n => format!(
+            "these {n} records are not indexed; give the document another id in one of the files"
+        ),
+    };
+    Error::DocumentIdTaken {
+        path: path.to_path_buf(),
+        id: id.to_owned(),
+        records,
+        reason: format!("{lines}document id `{id}` is already taken by {earlier}; {what}"),
+    }
 }
 
 /// The id of the document in a text file: its name without the last extension.
@@ -194,4 +345,143 @@ pub(crate) fn content_hash(paragraphs: &[Paragraph]) -> u64 {
         h.write_u8(0xfe);
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use crate::{Index, IndexBuilder, IndexUpdater};
+
+    /// Two documents of prc-laws, as `doc_id` records.
+    const PORT_LAW: &str = "\
+{\"id\": \"law-00001-0001\", \"doc_id\": \"law-00001\", \"text\": \"第一条 为了规范口岸开放，提高口岸通关效率，保障口岸安全畅通。\"}
+{\"id\": \"law-00001-0002\", \"doc_id\": \"law-00001\", \"text\": \"第二条 本条例所称的口岸，是指供人员、货物、物品和交通工具直接出入国（关、边）境的港口、机场、车站等。\"}
+{\"id\": \"law-00002-0001\", \"doc_id\": \"law-00002\", \"text\": \"第一条 为了加强道路交通安全管理，制定本条例。\"}
+";
+    /// Another export that gives `law-00001` again, and one law of its own.
+    const OTHER_EXPORT: &str = "\
+{\"id\": \"law-00001-0001\", \"doc_id\": \"law-00001\", \"text\": \"第一条 为了规范口岸开放，制定本条例。\"}
+{\"id\": \"law-00003-0001\", \"doc_id\": \"law-00003\", \"text\": \"第一条 为了保护野生动物，制定本条例。\"}
+{\"id\": \"law-00001-0003\", \"doc_id\": \"law-00001\", \"text\": \"第三条 口岸工作应当坚持安全与便利并重。\"}
+";
+
+    fn logger() -> (
+        Arc<Mutex<Vec<String>>>,
+        impl FnMut(&crate::Error) + Send + 'static,
+    ) {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let sink = log.clone();
+        (log, move |e: &crate::Error| {
+            sink.lock().unwrap().push(e.to_string())
+        })
+    }
+
+    #[test]
+    fn a_text_document_id_taken_by_an_earlier_file_names_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        std::fs::write(a.join("report.txt"), "1. 美国承诺打击人口贩运。\n").unwrap();
+        std::fs::write(b.join("report.txt"), "1. 美国承诺促进表达自由。\n").unwrap();
+        let expected = format!(
+            "{}: document id `report` is already taken by {}; rename one of them",
+            b.join("report.txt").display(),
+            a.join("report.txt").display()
+        );
+
+        let mut builder = IndexBuilder::create(dir.path().join("idx")).unwrap();
+        builder.add_file(a.join("report.txt")).unwrap();
+        let err = builder.add_file(b.join("report.txt")).unwrap_err();
+        assert_eq!(err.to_string(), expected);
+        builder.commit().unwrap();
+
+        let mut update = IndexUpdater::open(dir.path().join("idx")).unwrap();
+        update.add_path(a.join("report.txt")).unwrap();
+        let err = update.add_path(b.join("report.txt")).unwrap_err();
+        assert_eq!(err.to_string(), expected);
+        assert_eq!(update.commit().unwrap().unchanged, 1);
+    }
+
+    #[test]
+    fn records_of_a_document_taken_by_an_earlier_file_are_left_out_by_builds_and_updates() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+        std::fs::write(&first, PORT_LAW).unwrap();
+        std::fs::write(&second, OTHER_EXPORT).unwrap();
+        let idx = dir.path().join("idx");
+        let expected = [
+            format!(
+                "{}: line 1: document id `law-00001` is already taken by {}; this record is not \
+                 indexed; give the document another id in one of the files",
+                second.display(),
+                first.display()
+            ),
+            format!(
+                "{}: line 3: document id `law-00001` is already taken by {}; this record is not \
+                 indexed; give the document another id in one of the files",
+                second.display(),
+                first.display()
+            ),
+        ];
+
+        let (log, report) = logger();
+        let mut builder = IndexBuilder::create(&idx).unwrap();
+        builder.skip_bad_records(report);
+        builder.add_file(&first).unwrap();
+        builder.add_file(&second).unwrap();
+        let built = builder.commit().unwrap();
+        assert_eq!((built.documents, built.paragraphs), (3, 4));
+        assert_eq!(*log.lock().unwrap(), expected);
+        let hits = Index::open(&idx)
+            .unwrap()
+            .searcher()
+            .search("口岸", 10)
+            .unwrap();
+        let texts: Vec<&str> = hits.hits.iter().map(|h| h.text.as_str()).collect();
+        assert_eq!(hits.total_hits, 2, "{texts:?}");
+        assert!(texts
+            .iter()
+            .all(|t| !t.contains("制定本条例") && !t.contains("第三条")));
+
+        // An update with the same input finds the same documents, unchanged, and leaves
+        // out the same records.
+        let (log, report) = logger();
+        let mut update = IndexUpdater::open(&idx).unwrap();
+        update.skip_bad_records(report);
+        update.add_path(&first).unwrap();
+        update.add_path(&second).unwrap();
+        let updated = update.commit().unwrap();
+        assert_eq!(
+            (updated.unchanged, updated.added, updated.replaced),
+            (3, 0, 0)
+        );
+        assert_eq!((updated.documents, updated.paragraphs), (3, 4));
+        assert_eq!(*log.lock().unwrap(), expected);
+    }
+
+    #[test]
+    fn a_corpus_given_twice_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("laws.jsonl");
+        std::fs::write(&corpus, PORT_LAW).unwrap();
+        let mut builder = IndexBuilder::create(dir.path().join("idx")).unwrap();
+        builder.add_file(&corpus).unwrap();
+        let err = builder.add_file(&corpus).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}: this file is given twice; it is read once",
+                corpus.display()
+            )
+        );
+        // Through another path to the same file.
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let again = dir.path().join("sub/../laws.jsonl");
+        let err = builder.add_file(&again).unwrap_err().to_string();
+        assert!(err.contains("the same file as"), "{err}");
+        let built = builder.commit().unwrap();
+        assert_eq!((built.documents, built.paragraphs), (2, 3));
+    }
 }

@@ -191,6 +191,7 @@ pub struct IndexBuilder {
     fields: Fields,
     meta: IndexMeta,
     doc_ids: HashSet<String>,
+    claims: feed::Claims,
     progress: Option<ProgressFn>,
     skip_records: Option<skip::SkipFn>,
     started: Instant,
@@ -319,6 +320,7 @@ impl IndexBuilder {
                 user_dict_words: dict.len() as u64,
             },
             doc_ids: HashSet::new(),
+            claims: feed::Claims::default(),
             progress: None,
             skip_records: None,
             started: Instant::now(),
@@ -410,16 +412,14 @@ impl IndexBuilder {
 }
 
 impl feed::Sink for IndexBuilder {
+    fn claims(&mut self) -> &mut feed::Claims {
+        &mut self.claims
+    }
+
     fn document(&mut self, id: &str, paragraphs: Vec<Paragraph>, from_records: bool) -> Result<()> {
+        // `feed` hands over a document id again only for more records of the same file.
         let new = self.doc_ids.insert(id.to_owned());
-        if !new && !from_records {
-            return Err(Error::Source {
-                path: PathBuf::from(id),
-                reason: format!(
-                    "document id `{id}` is already taken by an earlier document; rename one of them"
-                ),
-            });
-        }
+        debug_assert!(new || from_records, "document `{id}` handed over twice");
         let hash = feed::content_hash(&paragraphs);
         let writer = self.writer.as_mut().expect("writer lives until commit");
         // An over-long paragraph (a file without blank lines) goes in as parts, so memory
@@ -725,6 +725,8 @@ pub struct IndexStats {
 /// The files [`IndexBuilder::add_path`] indexes for `path`: the file itself, or for a
 /// directory every `.txt`, `.jsonl`, `.ndjson` (optionally `.gz`) file below it, sorted by
 /// path, skipping hidden entries and zhen index directories (including `index_dir`).
+/// Symlinks to files and directories are followed; one back to a directory being read (a
+/// loop) and one to nothing are reported as errors naming the link.
 pub fn source_files(path: &Path, index_dir: &Path) -> Result<Vec<PathBuf>> {
     let (files, mut unreadable) = list_sources(path, index_dir)?;
     match unreadable.is_empty() {
@@ -759,7 +761,10 @@ pub fn list_sources(path: &Path, index_dir: &Path) -> Result<(Vec<PathBuf>, Vec<
 fn text_files_under(root: &Path, index_dir: &Path, unreadable: &mut Vec<Error>) -> Vec<PathBuf> {
     let index_dir = fs::canonicalize(index_dir).ok();
     let mut files = Vec::new();
+    // Symlinks are followed, as they are when given as arguments; walkdir detects a link
+    // back to an ancestor (a loop) and reports it instead of descending forever.
     let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
@@ -775,12 +780,7 @@ fn text_files_under(root: &Path, index_dir: &Path, unreadable: &mut Vec<Error>) 
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                unreadable.push(Error::Read {
-                    path: e.path().unwrap_or(root).to_path_buf(),
-                    source: e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("directory loop")),
-                });
+                unreadable.push(walk_error(root, e));
                 continue;
             }
         };
@@ -793,6 +793,39 @@ fn text_files_under(root: &Path, index_dir: &Path, unreadable: &mut Vec<Error>) 
         }
     }
     files
+}
+
+/// The error of an entry the traversal cannot follow, naming it: a symlink loop, a
+/// dangling symlink, or an unreadable directory.
+fn walk_error(root: &Path, e: walkdir::Error) -> Error {
+    let path = e.path().unwrap_or(root).to_path_buf();
+    if let Some(ancestor) = e.loop_ancestor() {
+        return Error::Source {
+            reason: format!(
+                "a symlink back to {}, which is being read already (a loop): not followed",
+                ancestor.display()
+            ),
+            path,
+        };
+    }
+    let dangling = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink())
+        && fs::metadata(&path).is_err();
+    if dangling {
+        let target = fs::read_link(&path).unwrap_or_default();
+        return Error::Source {
+            reason: format!(
+                "a symlink to {}, which does not exist: fix or remove the link",
+                target.display()
+            ),
+            path,
+        };
+    }
+    Error::Read {
+        path,
+        source: e
+            .into_io_error()
+            .unwrap_or_else(|| std::io::Error::other("cannot be listed")),
+    }
 }
 
 /// A directory holding only what an interrupted zhen build leaves behind.
@@ -896,6 +929,53 @@ mod tests {
         assert!(policy
             .compute_merge_candidates(&segments(&[10_001, 10_001]))
             .is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_traversal_follows_symlinks_and_reports_loops_and_dangling_ones() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = fs::canonicalize("../../index-data/us-hrc-pledges-2021.zh.txt").unwrap();
+        let root = dir.path().join("corpus");
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir_all(root.join("inner")).unwrap();
+        fs::create_dir_all(&elsewhere).unwrap();
+        fs::write(elsewhere.join("memo.txt"), "1. 美国承诺打击人口贩运。\n").unwrap();
+        symlink(&shipped, root.join("pledges.txt")).unwrap();
+        symlink(&elsewhere, root.join("linked")).unwrap();
+        symlink(dir.path().join("gone.txt"), root.join("gone.txt")).unwrap();
+        symlink("..", root.join("inner/up")).unwrap();
+
+        let (files, errors) = list_sources(&root, &dir.path().join("idx")).unwrap();
+        assert_eq!(
+            files,
+            [root.join("linked/memo.txt"), root.join("pledges.txt")]
+        );
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errors,
+            [
+                format!(
+                    "{}: a symlink to {}, which does not exist: fix or remove the link",
+                    root.join("gone.txt").display(),
+                    dir.path().join("gone.txt").display()
+                ),
+                format!(
+                    "{}: a symlink back to {}, which is being read already (a loop): not \
+                     followed",
+                    root.join("inner/up").display(),
+                    root.display()
+                ),
+            ]
+        );
+
+        // A directory of nothing but a symlink to a document is that document.
+        let only = dir.path().join("only");
+        fs::create_dir(&only).unwrap();
+        symlink(&shipped, only.join("doc.txt")).unwrap();
+        let (files, errors) = list_sources(&only, &dir.path().join("idx")).unwrap();
+        assert_eq!((files, errors.len()), (vec![only.join("doc.txt")], 0));
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub struct IndexUpdater {
     meta: IndexMeta,
     /// The documents this update has touched so far.
     touched: HashMap<String, Touch>,
+    claims: feed::Claims,
     report: UpdateReport,
     skip_records: Option<skip::SkipFn>,
     /// Held until the update is committed or dropped: a build or another update of the
@@ -137,6 +138,7 @@ impl IndexUpdater {
             searcher,
             meta,
             touched: HashMap::new(),
+            claims: feed::Claims::default(),
             report,
             skip_records: None,
             _lock: lock,
@@ -262,21 +264,22 @@ impl IndexUpdater {
 }
 
 impl feed::Sink for IndexUpdater {
-    fn document(&mut self, id: &str, paragraphs: Vec<Paragraph>, from_records: bool) -> Result<()> {
+    fn claims(&mut self) -> &mut feed::Claims {
+        &mut self.claims
+    }
+
+    fn document(
+        &mut self,
+        id: &str,
+        paragraphs: Vec<Paragraph>,
+        _from_records: bool,
+    ) -> Result<()> {
         let fields = self.index.fields;
         let hash = feed::content_hash(&paragraphs);
         // Counted as indexed (over-long paragraphs as their parts), to compare with the
         // live index.
         let n = paragraphs.iter().map(document::part_count).sum::<usize>() as u64;
         match self.touched.get(id).copied() {
-            Some(Touch::Written(_) | Touch::Unchanged) if !from_records => {
-                return Err(Error::Source {
-                    path: PathBuf::from(id),
-                    reason: format!(
-                        "document id `{id}` is given twice in this update; rename one of them"
-                    ),
-                });
-            }
             Some(Touch::Written(written)) => {
                 // More records of a document this update is writing (records of one
                 // document are best kept together: only then is an unchanged document

@@ -8,7 +8,10 @@
 //! 2. otherwise valid UTF-8 is UTF-8 (a legacy-encoded Chinese text is practically never
 //!    valid UTF-8, so this test is reliable);
 //! 3. otherwise [`chardetng`] guesses, and zhen accepts only the legacy encodings of
-//!    Chinese text (GB18030, which covers GBK and GB2312, and Big5), decoded strictly.
+//!    Chinese text (GB18030, which covers GBK and GB2312, and Big5), decoded strictly;
+//! 4. when it guesses another encoding (as it does for a few characters of GBK), GB18030
+//!    and Big5 are still tried strictly, and the one whose text reads as Chinese — mostly
+//!    common characters, none private-use — is taken (GB18030 on a tie).
 //!
 //! A file with NUL bytes and no UTF-16 byte-order mark, or one that decodes to mostly
 //! control characters, is treated as binary and rejected: indexing it would put silent
@@ -148,29 +151,92 @@ fn legacy(bytes: &[u8], utf8_valid_up_to: usize) -> Result<(String, SourceEncodi
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     detector.feed(bytes, true);
     let guess = detector.guess(None, chardetng::Utf8Detection::Deny);
-    let candidates: &[(&'static Encoding, SourceEncoding)] = if guess == BIG5 {
-        &[
-            (BIG5, SourceEncoding::Big5),
-            (GB18030, SourceEncoding::Gb18030),
-        ]
-    } else {
-        &[
-            (GB18030, SourceEncoding::Gb18030),
-            (BIG5, SourceEncoding::Big5),
-        ]
-    };
-    for &(encoding, tag) in candidates {
-        if let Ok(text) = strict(encoding, bytes, 0) {
-            if guess == encoding || guess == encoding_rs::GBK {
-                return Ok((text, tag));
+    let gb18030 = strict(GB18030, bytes, 0).ok();
+    let big5 = strict(BIG5, bytes, 0).ok();
+    match (guess, gb18030, big5) {
+        (g, Some(text), _) if g == GB18030 || g == encoding_rs::GBK => {
+            Ok((text, SourceEncoding::Gb18030))
+        }
+        (g, _, Some(text)) if g == BIG5 => Ok((text, SourceEncoding::Big5)),
+        (_, None, None) => Err(format!(
+            "not valid UTF-8 at byte {utf8_valid_up_to}, and not GB18030/GBK or Big5 \
+                 either (it looks like {}); convert it to UTF-8, e.g. `iconv -f ENCODING -t UTF-8`",
+            guess.name()
+        )),
+        (_, gb18030, big5) => {
+            // chardetng needs more text than a short file gives (`国会` in GBK looks like
+            // ISO-8859-2 to it): whatever decodes strictly and reads as Chinese is taken.
+            let gb_score = gb18030
+                .as_deref()
+                .and_then(|t| chinese_score(t, bytes, GB18030));
+            let big5_score = big5.as_deref().and_then(|t| chinese_score(t, bytes, BIG5));
+            match (gb18030, gb_score, big5, big5_score) {
+                // A tie (bytes common in both) goes to GBK, by far the more common of the
+                // two; the Big5 decoding of GBK text is usually just as valid Han.
+                (Some(text), Some(gb), _, big5) if big5.is_none_or(|big5| gb >= big5) => {
+                    Ok((text, SourceEncoding::Gb18030))
+                }
+                (_, _, Some(text), Some(_)) => Ok((text, SourceEncoding::Big5)),
+                _ => Err(format!(
+                    "not valid UTF-8 at byte {utf8_valid_up_to}, and it looks like {}: as \
+                     GB18030/GBK or Big5 it reads as rare or private-use characters, not \
+                     Chinese text; convert it to UTF-8, e.g. `iconv -f ENCODING -t UTF-8`",
+                    guess.name()
+                )),
             }
         }
     }
-    Err(format!(
-        "not valid UTF-8 at byte {utf8_valid_up_to}, and not GB18030/GBK or \
-         Big5 either (it looks like {}); convert it to UTF-8, e.g. `iconv -f ENCODING -t UTF-8`",
-        guess.name()
-    ))
+}
+
+/// How much `text`, decoded strictly from `bytes` as `encoding` (GB18030 or Big5), reads
+/// as Chinese: the number of its characters in the encoding's common block (GB2312 level
+/// 1 and its punctuation; Big5's frequently used characters and symbols), or `None` when
+/// it does not read as Chinese at all — fewer than three quarters of its non-ASCII
+/// characters common, or any kana, private-use character, or Han character between two
+/// Latin letters (a Latin-1 `Müller` reads as `M黮ler` in GBK).
+///
+/// Real Chinese text is almost all common characters, while the other legacy encodings,
+/// and each of the two read as the other, mostly land on rare ones.
+fn chinese_score(text: &str, bytes: &[u8], encoding: &'static Encoding) -> Option<usize> {
+    let chars: Vec<char> = text.chars().take(64 * 1024).collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let foreign = matches!(c, '\u{3040}'..='\u{30FF}' | '\u{E000}'..='\u{F8FF}');
+        let glued = is_han(c)
+            && i > 0
+            && chars[i - 1].is_ascii_alphabetic()
+            && chars.get(i + 1).is_some_and(char::is_ascii_alphabetic);
+        if foreign || glued {
+            return None;
+        }
+    }
+    let (mut common, mut wide) = (0usize, 0usize);
+    let mut rest = &bytes[..bytes.len().min(128 * 1024)];
+    while let Some((&lead, tail)) = rest.split_first() {
+        if lead < 0x80 {
+            rest = tail;
+            continue;
+        }
+        // GB18030's four-byte sequences (second byte a digit) are all rare characters.
+        let len = match tail.first() {
+            Some(b'0'..=b'9') if encoding == GB18030 => 4,
+            _ => 2,
+        };
+        let trail = tail.first().copied().unwrap_or(0);
+        wide += 1;
+        let is_common = if encoding == GB18030 {
+            len == 2 && matches!((lead, trail), (0xA1..=0xA3 | 0xB0..=0xD7, 0xA1..=0xFE))
+        } else {
+            let code = u16::from_be_bytes([lead, trail]);
+            matches!(code, 0xA140..=0xA3BF | 0xA440..=0xC67E)
+        };
+        common += usize::from(is_common);
+        rest = rest.get(len..).unwrap_or_default();
+    }
+    (common * 4 >= wide * 3).then_some(common)
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
@@ -261,6 +327,57 @@ mod tests {
             (s.text.as_str(), s.encoding),
             (traditional, SourceEncoding::Big5)
         );
+    }
+
+    #[test]
+    fn short_gbk_and_big5_files_are_decoded_though_the_detector_guesses_otherwise() {
+        // Too short for chardetng, which takes them for ISO-8859-2 or EUC-JP.
+        let table: &[(&str, &'static Encoding, SourceEncoding)] = &[
+            ("国会\n", GB18030, SourceEncoding::Gb18030),
+            ("法律", GB18030, SourceEncoding::Gb18030),
+            ("人口贩运", GB18030, SourceEncoding::Gb18030),
+            ("中華民國\n", BIG5, SourceEncoding::Big5),
+            ("條約", BIG5, SourceEncoding::Big5),
+            ("法律", BIG5, SourceEncoding::Big5),
+            ("國際勞工組織", BIG5, SourceEncoding::Big5),
+        ];
+        for &(text, encoding, expected) in table {
+            let (bytes, _, unmappable) = encoding.encode(text);
+            assert!(!unmappable);
+            let s = decode(Path::new("short.txt"), &bytes)
+                .unwrap_or_else(|e| panic!("{text} in {}: {e}", encoding.name()));
+            assert_eq!((s.text.as_str(), s.encoding), (text, expected));
+        }
+    }
+
+    #[test]
+    fn other_legacy_encodings_are_still_rejected_without_calling_them_not_gbk() {
+        let table: &[(&str, &'static Encoding)] = &[
+            ("Müller straße ist schön", encoding_rs::WINDOWS_1252),
+            ("Привет мира", encoding_rs::WINDOWS_1251),
+            ("Ελληνικά", encoding_rs::ISO_8859_7),
+            ("日本語のテキスト", encoding_rs::EUC_JP),
+            ("日本語のテキスト", encoding_rs::SHIFT_JIS),
+        ];
+        for &(text, encoding) in table {
+            let (bytes, _, _) = encoding.encode(text);
+            let err = decode(Path::new("latin.txt"), &bytes)
+                .map(|s| s.text)
+                .expect_err(text)
+                .to_string();
+            assert!(
+                err.starts_with("latin.txt: not valid UTF-8 at byte"),
+                "{err}"
+            );
+            // These bytes are valid GBK (or Big5): the message must not deny it.
+            if GB18030
+                .decode_without_bom_handling_and_without_replacement(&bytes)
+                .is_some()
+            {
+                assert!(!err.contains("not GB18030/GBK"), "{err}");
+            }
+            assert!(err.contains("convert it to UTF-8"), "{err}");
+        }
     }
 
     #[test]

@@ -151,6 +151,11 @@ impl Iterator for Records {
                     return Some(Err(self.error(reason)));
                 }
             }
+            if self.line == 0 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                // Editors on Windows save UTF-8 with a byte-order mark; it is not part of
+                // the first record (as for a `.txt` document, see `source::decode`).
+                self.buf.drain(..3);
+            }
             self.line += 1;
             let line = match std::str::from_utf8(&self.buf) {
                 Ok(line) => line.trim(),
@@ -228,5 +233,36 @@ mod tests {
         assert!(err.contains("bad.jsonl") && err.contains("line 2"), "{err}");
         assert!(is_records_path(Path::new("x/prc-laws.zh.jsonl.gz")));
         assert!(!is_records_path(Path::new("x/doc.txt")));
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_record_is_not_part_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = "\u{feff}{\"id\": \"law-00001-0001\", \"doc_id\": \"law-00001\", \"text\": \"第一条 为了规范口岸开放，提高口岸通关效率。\"}\n\
+                    {\"id\": \"law-00001-0002\", \"doc_id\": \"law-00001\", \"text\": \"第二条 本条例所称的口岸。\"}\n";
+        let plain = dir.path().join("bom.jsonl");
+        std::fs::write(&plain, body).unwrap();
+        let gz = dir.path().join("bom.jsonl.gz");
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        enc.write_all(body.as_bytes()).unwrap();
+        enc.finish().unwrap();
+        for path in [&plain, &gz] {
+            let records: Vec<Record> = Records::open(path)
+                .unwrap()
+                .collect::<Result<_>>()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let ids: Vec<_> = records.iter().map(|r| (r.line, r.id.as_deref())).collect();
+            assert_eq!(
+                ids,
+                [(1, Some("law-00001-0001")), (2, Some("law-00001-0002"))]
+            );
+            assert!(records[0].text.starts_with("第一条"));
+        }
+        // Only a mark at the very start is one: inside the text it is kept as it is.
+        let later = dir.path().join("later.jsonl");
+        std::fs::write(&later, "{\"text\": \"a\"}\n\u{feff}{\"text\": \"b\"}\n").unwrap();
+        let results: Vec<Result<Record>> = Records::open(&later).unwrap().collect();
+        assert!(results[1].is_err());
     }
 }
