@@ -177,8 +177,8 @@ impl Folded {
 /// Runs `f` on the fold of `text`, reusing this thread's last fold when it was of the
 /// same text. tantivy analyses a paragraph once per field (words, bigrams, characters),
 /// one field after the other on one thread, and a query is analysed both ways: every
-/// analysis after the first then finds its fold made. A build of prc-laws spends 7–10%
-/// less CPU.
+/// analysis after the first then finds its fold made: a build of 5,000 prc-laws records
+/// runs 4.8% fewer instructions (callgrind), all of prc-laws 3–10% less CPU time.
 pub(crate) fn with_folded<R>(text: &str, f: impl FnOnce(&Folded) -> R) -> R {
     LAST_FOLD.with(|cell| match cell.try_borrow_mut() {
         Ok(mut last) => {
