@@ -395,7 +395,7 @@ pub(crate) fn read_ascii_word(
                 lower.clear();
                 lower.push_str(&text[start..end]);
                 lower.make_ascii_lowercase();
-                if lower.contains('\u{2019}') {
+                if !lower.is_ascii() && lower.contains('\u{2019}') {
                     // As folding does (see `normalize`).
                     *lower = lower.replace('\u{2019}', "'");
                 }
