@@ -475,8 +475,34 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
     let judgements = zhen::eval::read_qrels(&args.qrels)?;
     let location = IndexLocation::resolve(args.index);
     let index = open_or_build(&location)?;
-    let report = zhen::eval::evaluate(&index.searcher(), &judgements)?;
+    let searcher = index.searcher();
+    for j in &judgements {
+        check_query_in_file(&searcher, &args.qrels, j.line, &j.query)?;
+    }
+    let report = zhen::eval::evaluate(&searcher, &judgements)?;
     print(args.json, &report, |out| render::eval(out, &report))
+}
+
+/// Fails, naming `path` and `line`, when `query` (read from that file) parses but is
+/// rejected by the searcher's analysis (a query of punctuation alone has no words to
+/// search): a malformed file (exit 1), found before anything is measured, not a query
+/// error partway through.
+fn check_query_in_file(
+    searcher: &zhen::Searcher,
+    path: &std::path::Path,
+    line: usize,
+    query: &str,
+) -> anyhow::Result<()> {
+    match searcher.explain(query) {
+        Err(zhen::Error::QuerySyntax(source)) => Err(zhen::Error::QueryInFile {
+            path: path.to_path_buf(),
+            line,
+            source,
+        }
+        .into()),
+        Err(other) => Err(other.into()),
+        Ok(_) => Ok(()),
+    }
 }
 
 /// `zhen bench --json`'s object.
@@ -501,7 +527,13 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
     options.iters = args.iters as usize;
     options.warmup = args.warmup as usize;
     options.threads = args.threads as usize;
-    let report = zhen::bench::run(&index.searcher(), &queries, &options)?;
+    let searcher = index.searcher();
+    if let Some(path) = &args.queries {
+        for q in &queries {
+            check_query_in_file(&searcher, path, q.line.unwrap_or(0), &q.query)?;
+        }
+    }
+    let report = zhen::bench::run(&searcher, &queries, &options)?;
     let cold_ms = (args.cold_runs > 0)
         .then(|| cold_search_ms(&location.dir, &queries[0].query, args.cold_runs))
         .transpose()?;

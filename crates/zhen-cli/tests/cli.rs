@@ -447,6 +447,13 @@ fn eval_rejects_duplicate_judgements_bad_queries_and_files_without_queries() {
         stderr.contains("q.tsv:2: invalid query: the quote at character 1 is never closed"),
         "{stderr}"
     );
+    // One that parses but has nothing to search (punctuation alone), found before any
+    // query runs.
+    let stderr = eval_fails(&dir, "人权\t8:2\n# c\n。！\t8:1\n");
+    assert!(
+        stderr.contains("q.tsv:3: invalid query: the query has no searchable words"),
+        "{stderr}"
+    );
     // Accepted, these printed a mean of -0.000.
     for content in ["", "# only a comment\n\n"] {
         let stderr = eval_fails(&dir, content);
@@ -908,6 +915,11 @@ fn bench_rejects_malformed_query_lines_and_bad_queries() {
     let stderr = bench_fails(&dir, "word\t人权\nword\t\n");
     assert!(
         stderr.contains("bq.txt:2: the query after the tab is empty"),
+        "{stderr}"
+    );
+    let stderr = bench_fails(&dir, "word\t人权\n\nsymbols\t。！\n");
+    assert!(
+        stderr.contains("bq.txt:3: invalid query: the query has no searchable words"),
         "{stderr}"
     );
 }

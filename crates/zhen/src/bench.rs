@@ -21,6 +21,10 @@ pub struct BenchQuery {
     pub class: String,
     /// The query text.
     pub query: String,
+    /// The 1-based line of the query file it was read from ([`parse_queries`]); `None`
+    /// for a query made otherwise.
+    #[serde(skip)]
+    pub line: Option<usize>,
 }
 
 impl BenchQuery {
@@ -29,6 +33,7 @@ impl BenchQuery {
         BenchQuery {
             class: class.to_owned(),
             query: query.to_owned(),
+            line: None,
         }
     }
 }
@@ -95,7 +100,7 @@ pub fn parse_queries(path: &Path, text: &str) -> Result<Vec<BenchQuery>> {
             reason: format!("{reason}; {QUERY_LINE}"),
         };
         let columns: Vec<&str> = line.split('\t').map(str::trim).collect();
-        let query = match columns.as_slice() {
+        let mut query = match columns.as_slice() {
             [query] => BenchQuery::new("query", query),
             ["", _] => return Err(bad("the class before the tab is empty")),
             [_, ""] => return Err(bad("the query after the tab is empty")),
@@ -114,6 +119,7 @@ pub fn parse_queries(path: &Path, text: &str) -> Result<Vec<BenchQuery>> {
             line: i + 1,
             source,
         })?;
+        query.line = Some(i + 1);
         out.push(query);
     }
     if out.is_empty() {
@@ -361,11 +367,15 @@ mod tests {
     #[test]
     fn query_files() {
         let q = parse_queries(Path::new("q.txt"), "# set\ncompound\t人口贩运\n劳工\n\n").unwrap();
+        let at = |mut query: BenchQuery, line| {
+            query.line = Some(line);
+            query
+        };
         assert_eq!(
             q,
             [
-                BenchQuery::new("compound", "人口贩运"),
-                BenchQuery::new("query", "劳工")
+                at(BenchQuery::new("compound", "人口贩运"), 2),
+                at(BenchQuery::new("query", "劳工"), 3)
             ]
         );
         assert!(builtin_queries().len() >= 16);
