@@ -34,7 +34,7 @@
 use std::cell::RefCell;
 
 use tantivy::fieldnorm::FieldNormReader;
-use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::postings::{Postings, SegmentPostings, TermInfo};
 use tantivy::query::{Bm25StatisticsProvider, Bm25Weight, EnableScoring, Query, Weight};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{
@@ -197,11 +197,11 @@ impl SpacedWords {
         orders: &Orders,
         limit: usize,
     ) -> tantivy::Result<Run> {
-        // The legs' terms recur in the bonuses: each document frequency is looked up once
-        // (a term-dictionary lookup in every segment).
+        // The legs' terms recur in the bonuses: each term is looked up once in every
+        // segment's term dictionary, for its document frequency and then its postings.
         let cached = CachedStatistics {
             searcher,
-            doc_freqs: RefCell::new(Vec::new()),
+            terms: RefCell::new(Vec::new()),
         };
         let stats: &dyn Bm25StatisticsProvider = &cached;
         let term_weight = |term: &Term, boost: Score| -> tantivy::Result<Bm25Weight> {
@@ -241,7 +241,8 @@ impl SpacedWords {
         let mut total = 0usize;
         let (mut checked, mut checks) = (0usize, 0usize);
         for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-            let Some(mut segment) = Segment::open(self, &legs, &bonuses, reader)? else {
+            let Some(mut segment) = Segment::open(self, &legs, &bonuses, &cached, (ord, reader))?
+            else {
                 continue;
             };
             let alive = reader.alive_bitset();
@@ -283,11 +284,48 @@ struct Run {
     checks: usize,
 }
 
-/// The searcher's statistics, each document frequency looked up once.
+/// The searcher's statistics, each term looked up once in each segment's term dictionary.
 struct CachedStatistics<'s> {
     searcher: &'s tantivy::Searcher,
     /// A handful of terms: a list is quicker than hashing them.
-    doc_freqs: RefCell<Vec<(Term, u64)>>,
+    terms: RefCell<Vec<LookedUp>>,
+}
+
+/// A term as [`CachedStatistics`] found it.
+struct LookedUp {
+    term: Term,
+    /// Its information in every segment, `None` where it does not occur.
+    infos: Vec<Option<TermInfo>>,
+    doc_freq: u64,
+}
+
+impl CachedStatistics<'_> {
+    /// Where `term` is found in every segment, and its document frequency.
+    fn look_up(&self, term: &Term) -> tantivy::Result<usize> {
+        if let Some(at) = self.terms.borrow().iter().position(|t| t.term == *term) {
+            return Ok(at);
+        }
+        let mut infos = Vec::with_capacity(self.searcher.segment_readers().len());
+        let mut doc_freq = 0;
+        for reader in self.searcher.segment_readers() {
+            let info = reader.inverted_index(term.field())?.get_term_info(term)?;
+            doc_freq += info.as_ref().map_or(0, |i| u64::from(i.doc_freq));
+            infos.push(info);
+        }
+        let mut terms = self.terms.borrow_mut();
+        terms.push(LookedUp {
+            term: term.clone(),
+            infos,
+            doc_freq,
+        });
+        Ok(terms.len() - 1)
+    }
+
+    /// `term`'s information in segment `ord`, `None` where it does not occur.
+    fn term_info(&self, term: &Term, ord: usize) -> tantivy::Result<Option<TermInfo>> {
+        let at = self.look_up(term)?;
+        Ok(self.terms.borrow()[at].infos[ord].clone())
+    }
 }
 
 impl Bm25StatisticsProvider for CachedStatistics<'_> {
@@ -300,12 +338,8 @@ impl Bm25StatisticsProvider for CachedStatistics<'_> {
     }
 
     fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        if let Some((_, n)) = self.doc_freqs.borrow().iter().find(|(t, _)| t == term) {
-            return Ok(*n);
-        }
-        let n = self.searcher.doc_freq(term)?;
-        self.doc_freqs.borrow_mut().push((term.clone(), n));
-        Ok(n)
+        let at = self.look_up(term)?;
+        Ok(self.terms.borrow()[at].doc_freq)
     }
 }
 
@@ -350,9 +384,11 @@ struct TermScorer {
 }
 
 impl TermScorer {
-    /// `None` when the term does not occur in the segment.
+    /// `None` when the term does not occur in the segment (`ord`, read by `reader`).
     fn open(
         reader: &SegmentReader,
+        ord: usize,
+        stats: &CachedStatistics,
         term: &Term,
         bm25: &Bm25Weight,
         positions: bool,
@@ -363,10 +399,12 @@ impl TermScorer {
         } else {
             IndexRecordOption::WithFreqs
         };
-        let postings = reader.inverted_index(field)?.read_postings(term, option)?;
-        let Some(postings) = postings else {
+        let Some(info) = stats.term_info(term, ord)? else {
             return Ok(None);
         };
+        let postings = reader
+            .inverted_index(field)?
+            .read_postings_from_terminfo(&info, option)?;
         Ok(Some(TermScorer {
             postings,
             fieldnorms: reader.get_fieldnorms_reader(field)?,
@@ -404,12 +442,14 @@ impl TermScorer {
 }
 
 impl<'w> Segment<'w> {
-    /// `None` when some required term does not occur in the segment.
+    /// Segment `ord` of `stats`' searcher, read by `reader`; `None` when some required
+    /// term does not occur in it.
     fn open(
         query: &SpacedWords,
         weights: &[(Bm25Weight, Option<Bm25Weight>)],
         bonuses: &'w [BonusWeight],
-        reader: &'w SegmentReader,
+        stats: &CachedStatistics,
+        (ord, reader): (usize, &'w SegmentReader),
     ) -> tantivy::Result<Option<Segment<'w>>> {
         // The legs' terms whose positions a bonus is checked with.
         let read = |limit: Limit| {
@@ -421,14 +461,20 @@ impl<'w> Segment<'w> {
         for (i, (leg, (required_weight, word_weight))) in query.legs.iter().zip(weights).enumerate()
         {
             let positions = read(Limit::Required(i));
-            let Some(required) =
-                TermScorer::open(reader, &leg.required, required_weight, positions)?
+            let Some(required) = TermScorer::open(
+                reader,
+                ord,
+                stats,
+                &leg.required,
+                required_weight,
+                positions,
+            )?
             else {
                 return Ok(None);
             };
             let word = match (&leg.word, word_weight) {
                 (Some(term), Some(weight)) => {
-                    TermScorer::open(reader, term, weight, read(Limit::Word(i)))?
+                    TermScorer::open(reader, ord, stats, term, weight, read(Limit::Word(i)))?
                 }
                 _ => None,
             };
