@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use clap::ValueEnum;
 
-use crate::progress;
+use crate::{progress, render};
 
 /// What `zhen index` does with a file or a JSON Lines record it cannot read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -69,7 +69,7 @@ impl Skipped {
 
 /// Reports one skipped input on stderr (above the progress bar, if one is drawn).
 fn report(bar: Option<&progress::Bar>, what: &zhen::Error) {
-    let line = format!("zhen: skipped: {what}");
+    let line = render::terminal_safe(&format!("zhen: skipped: {what}"));
     match bar {
         Some(bar) => bar.note(&line),
         None => eprintln!("{line}"),

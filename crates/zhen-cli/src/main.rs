@@ -318,11 +318,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<build::Partial>() => {
-            let _ = writeln!(std::io::stderr(), "zhen: {err}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                render::terminal_safe(&format!("zhen: {err}"))
+            );
             ExitCode::from(3)
         }
         Err(err) => {
-            let _ = writeln!(std::io::stderr(), "zhen: error: {}", message(&err));
+            let line = format!("zhen: error: {}", message(&err));
+            let _ = writeln!(std::io::stderr(), "{}", render::terminal_safe(&line));
             ExitCode::from(exit_status(&err))
         }
     }

@@ -151,14 +151,15 @@ fn snippet(snippet: &Snippet, color: bool) -> String {
     out
 }
 
-/// `text` from an indexed document, made safe to print on one line of a terminal.
-fn terminal_safe(text: &str) -> String {
+/// `text` from an indexed document, a source or a query file, made safe to print on one
+/// line of a terminal (see [`push_terminal_safe`]).
+pub fn terminal_safe(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     push_terminal_safe(&mut out, text);
     out
 }
 
-/// Pushes `text` (from an indexed document) to `out` as it may reach a terminal: a line
+/// Pushes `text` (from a document, a file name, a query file) to `out` as it may reach a terminal: a line
 /// break as ` / ` (each hit keeps its own lines; metadata blocks hold line breaks), a tab
 /// or carriage return as a space, and any other control character, or a line or paragraph
 /// separator, escaped (`\u{1b}`). Documents are not trusted: an escape sequence in one
@@ -179,9 +180,14 @@ fn push_terminal_safe(out: &mut String, text: &str) {
 
 /// Writes an evaluation report as a table: one row per query, then the means.
 pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result<()> {
-    let pad = padder(report.queries.iter().map(|q| q.query.as_str()));
+    let queries: Vec<String> = report
+        .queries
+        .iter()
+        .map(|q| terminal_safe(&q.query))
+        .collect();
+    let pad = padder(queries.iter().map(String::as_str));
     writeln!(out, "{}  nDCG@10  R@10  ranked (judged)", pad("query"))?;
-    for q in &report.queries {
+    for (q, query) in report.queries.iter().zip(&queries) {
         let ranked: Vec<String> = q
             .ranked
             .iter()
@@ -197,7 +203,7 @@ pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result
         writeln!(
             out,
             "{}  {:7.3}  {:4.2}  {}",
-            pad(&q.query),
+            pad(query),
             q.ndcg_at_10,
             q.recall_at_10,
             ranked.join(" ")
@@ -250,7 +256,12 @@ pub fn bench(
         "index {index}: {docs} paragraphs; {} measured passes x {} thread(s); latencies in µs",
         report.iters, report.threads
     )?;
-    let pad = padder(report.queries.iter().map(|q| q.query.as_str()));
+    let queries: Vec<String> = report
+        .queries
+        .iter()
+        .map(|q| terminal_safe(&q.query))
+        .collect();
+    let pad = padder(queries.iter().map(String::as_str));
     writeln!(
         out,
         "{:<16} {}  {:>8} {:>9} {:>9} {:>9} {:>9}   {:>7} {:>7} {:>7}",
@@ -265,12 +276,12 @@ pub fn bench(
         "search",
         "fetch"
     )?;
-    for q in &report.queries {
+    for (q, query) in report.queries.iter().zip(&queries) {
         writeln!(
             out,
             "{:<16} {}  {:>8} {:>9.1} {:>9.1} {:>9.1} {:>9.1}   {:>7.1} {:>7.1} {:>7.1}",
-            q.class,
-            pad(&q.query),
+            terminal_safe(&q.class),
+            pad(query),
             q.hits,
             q.latency.p50_us,
             q.latency.p95_us,

@@ -337,6 +337,61 @@ fn control_characters_of_documents_are_escaped_on_a_terminal() {
     }
 }
 
+/// The same for what eval, bench and the build's messages print from files.
+#[test]
+fn control_characters_of_files_are_escaped_in_eval_bench_and_messages() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let qrels = dir.path().join("q.tsv");
+    std::fs::write(&qrels, "人口\u{1b}]0;PWNED\u{7}贩运\t29:2\n").unwrap();
+    let out = zhen()
+        .arg("eval")
+        .arg(&qrels)
+        .arg("--index")
+        .arg(&idx)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(r"人口\u{1b}]0;PWNED\u{7}贩运"), "{text:?}");
+    assert!(!text.contains(['\u{1b}', '\u{7}']), "{text:?}");
+
+    let queries = dir.path().join("bq.txt");
+    std::fs::write(&queries, "wo\u{1b}[2Jrds\t人口\u{1b}[31m贩运\n").unwrap();
+    let out = zhen()
+        .args(["bench", "--iters", "1", "--cold-runs", "0", "--queries"])
+        .arg(&queries)
+        .arg("--index")
+        .arg(&idx)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(r"wo\u{1b}[2Jrds") && text.contains(r"人口\u{1b}[31m贩运"),
+        "{text:?}"
+    );
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+
+    let corpus = dir.path().join("two");
+    std::fs::create_dir(&corpus).unwrap();
+    for name in ["a.jsonl", "b.jsonl"] {
+        std::fs::write(
+            corpus.join(name),
+            "{\"id\":\"d\\u001b]0;PWN\\u0007\",\"text\":\"文本\"}\n",
+        )
+        .unwrap();
+    }
+    let out = zhen()
+        .args(["index", "--index"])
+        .arg(dir.path().join("idx2"))
+        .arg(&corpus)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(r"d\u{1b}]0;PWN\u{7}"), "{stderr:?}");
+    assert!(!stderr.contains(['\u{1b}', '\u{7}']), "{stderr:?}");
+}
+
 #[test]
 fn help_explains_with_examples() {
     for cmd in ["search", "index"] {
