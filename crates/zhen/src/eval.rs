@@ -55,9 +55,9 @@ const QRELS_LINE: &str = "write one query per line, as `query<TAB>number:grade .
 /// A paragraph judged twice on one line is an error rather than a choice of either grade:
 /// [`ndcg`] would take the first grade for the ranking but both for the ideal, so the score
 /// would depend on the order of the pairs. Paragraphs are named by their printed number
-/// alone, so the same number is the same paragraph.
+/// alone, so the same number is the same paragraph. A query on two lines is an error too.
 pub fn parse_qrels(path: &Path, text: &str) -> Result<Vec<Judgement>> {
-    let mut out = Vec::new();
+    let mut out: Vec<Judgement> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         let bad = |reason: String| Error::Qrels {
@@ -76,6 +76,14 @@ pub fn parse_qrels(path: &Path, text: &str) -> Result<Vec<Judgement>> {
         let note = columns.next().unwrap_or_default().trim().to_owned();
         if query.is_empty() {
             return Err(bad("the query (first column) is empty".to_owned()));
+        }
+        // Two lines for one query would be two queries in the means, with judgements that
+        // may disagree: one line per query.
+        if let Some(first) = out.iter().find(|j| j.query == query) {
+            return Err(bad(format!(
+                "the query `{query}` is judged on line {} already; put its judgements on one line",
+                first.line
+            )));
         }
         // Checked here, with the file and line at hand, so that a bad query stops the run
         // before any query is searched rather than as a bare query error partway through.
@@ -153,7 +161,9 @@ pub struct EvalReport {
     pub mean_recall_at_10: f64,
 }
 
-/// nDCG at [`CUTOFF`] of a ranking, given graded judgements.
+/// nDCG at [`CUTOFF`] of a ranking, given graded judgements. A judged number gains only
+/// where it first ranks (two documents' paragraphs can print the same number), so the
+/// result is at most 1.
 ///
 /// ```
 /// let judged = [(18, 2), (29, 2), (17, 1)];
@@ -161,11 +171,20 @@ pub struct EvalReport {
 /// assert!((perfect - 1.0).abs() < 1e-12);
 /// let swapped = zhen::eval::ndcg(&[Some(17), Some(29), Some(18)], &judged);
 /// assert!(swapped < 1.0 && swapped > 0.8);
+/// // ¶18 of a second document adds nothing.
+/// let twice = zhen::eval::ndcg(&[Some(18), Some(18), Some(29), Some(17)], &judged);
+/// assert!(twice < 1.0);
 /// ```
 pub fn ndcg(ranked: &[Option<u32>], judged: &[(u32, u32)]) -> f64 {
-    let gain = |n: Option<u32>| {
-        n.and_then(|n| judged.iter().find(|(p, _)| *p == n))
-            .map_or(0.0, |(_, g)| f64::from(*g))
+    // A judged number gains once, where it first ranks: on an index of several documents
+    // two hits can print the same number, and counting both would lift nDCG above 1.
+    let mut gained: Vec<u32> = Vec::new();
+    let mut gain = |n: Option<u32>| match n.and_then(|n| judged.iter().find(|(p, _)| *p == n)) {
+        Some(&(n, g)) if !gained.contains(&n) => {
+            gained.push(n);
+            f64::from(g)
+        }
+        _ => 0.0,
     };
     let discount = |rank: usize| 1.0 / ((rank + 2) as f64).log2();
     let dcg: f64 = ranked
@@ -250,6 +269,25 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("q.tsv:1: expected"), "{err}");
+    }
+
+    #[test]
+    fn a_query_judged_on_two_lines_is_rejected() {
+        let err = parse_qrels(Path::new("q.tsv"), "人口贩运\t29:2\n# c\n人口贩运\t29:1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("q.tsv:3: the query `人口贩运` is judged on line 1 already"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn ndcg_stays_at_most_one_when_a_number_ranks_twice() {
+        // Two documents each with a ¶7: the second adds no gain.
+        let judged = [(7, 2)];
+        assert!((ndcg(&[Some(7), Some(7), Some(3)], &judged) - 1.0).abs() < 1e-12);
+        assert!((ndcg(&[Some(3), Some(7), Some(7)], &judged) - 1.0 / 3f64.log2()).abs() < 1e-12);
     }
 
     #[test]
