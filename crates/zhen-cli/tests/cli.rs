@@ -509,6 +509,18 @@ fn eval_rejects_duplicate_judgements_bad_queries_and_files_without_queries() {
         stderr.contains("q.tsv:3: invalid query: the query has no searchable words"),
         "{stderr}"
     );
+    // A byte-order mark is not part of the first query (it made it `\u{feff}人权`).
+    let qrels = dir.path().join("bom.tsv");
+    std::fs::write(&qrels, "\u{feff}人权\t8:2\n").unwrap();
+    let out = zhen()
+        .arg("eval")
+        .arg(&qrels)
+        .args(["--json", "--index"])
+        .arg(dir.path().join("idx"))
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["queries"][0]["query"], "人权");
     // Accepted, these printed a mean of -0.000.
     for content in ["", "# only a comment\n\n"] {
         let stderr = eval_fails(&dir, content);

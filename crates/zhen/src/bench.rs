@@ -78,7 +78,8 @@ pub fn read_queries(path: &Path) -> Result<Vec<BenchQuery>> {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_queries(path, &text)
+    // A byte-order mark (as editors on Windows save UTF-8) is not part of the first query.
+    parse_queries(path, text.strip_prefix('\u{feff}').unwrap_or(&text))
 }
 
 /// Parses a query file (`path` is only used in error messages): one query per line, as

@@ -41,7 +41,8 @@ pub fn read_qrels(path: &Path) -> Result<Vec<Judgement>> {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_qrels(path, &text)
+    // A byte-order mark (as editors on Windows save UTF-8) is not part of the first query.
+    parse_qrels(path, text.strip_prefix('\u{feff}').unwrap_or(&text))
 }
 
 /// The form of a qrels line, for messages.

@@ -20,8 +20,8 @@ use crate::source;
 #[derive(Debug, Default)]
 pub(crate) struct Claims {
     docs: HashMap<String, Claim>,
-    /// Files read, by canonical path, with the path as given first.
-    files: HashMap<PathBuf, PathBuf>,
+    /// Files read, by canonical path.
+    files: std::collections::HashSet<PathBuf>,
 }
 
 #[derive(Debug)]
@@ -34,27 +34,12 @@ struct Claim {
 }
 
 impl Claims {
-    /// Refuses a file read already in this build or update (given twice, or reached again
-    /// through a symlink or `..`): its documents would all be duplicates.
-    fn read_file(&mut self, path: &Path) -> Result<()> {
+    /// Whether `path` is new to this build or update. A file given twice, or reached again
+    /// through a symlink or `..`, is read once: the second reading would only repeat its
+    /// documents, and nothing of it is lost by not reading it.
+    fn first_reading(&mut self, path: &Path) -> bool {
         let key = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        match self.files.get(&key) {
-            Some(first) => Err(Error::Source {
-                path: path.to_path_buf(),
-                reason: if first == path {
-                    "this file is given twice; it is read once".to_owned()
-                } else {
-                    format!(
-                        "the same file as {}, read already; it is read once",
-                        first.display()
-                    )
-                },
-            }),
-            None => {
-                self.files.insert(key, path.to_path_buf());
-                Ok(())
-            }
-        }
+        self.files.insert(key)
     }
 
     /// Who took `id` already, other than `file` itself, for a message.
@@ -123,7 +108,9 @@ pub(crate) fn paragraphs(sink: &mut impl Sink, id: &str, paragraphs: &[Paragraph
 /// document split into paragraphs by [`document::parse`] under the id of its file name
 /// without its last extension (`us-hrc-pledges-2021.zh.txt` → `us-hrc-pledges-2021.zh`).
 pub(crate) fn file(sink: &mut impl Sink, path: &Path) -> Result<()> {
-    sink.claims().read_file(path)?;
+    if !sink.claims().first_reading(path) {
+        return Ok(());
+    }
     if source::is_records_path(path) {
         return records(sink, path);
     }
@@ -468,19 +455,13 @@ mod tests {
         std::fs::write(&corpus, PORT_LAW).unwrap();
         let mut builder = IndexBuilder::create(dir.path().join("idx")).unwrap();
         builder.add_file(&corpus).unwrap();
-        let err = builder.add_file(&corpus).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!(
-                "{}: this file is given twice; it is read once",
-                corpus.display()
-            )
-        );
-        // Through another path to the same file.
+        // Again, and through another path to the same file: nothing is lost by not
+        // reading it twice, so neither is an error.
+        builder.add_file(&corpus).unwrap();
         std::fs::create_dir(dir.path().join("sub")).unwrap();
-        let again = dir.path().join("sub/../laws.jsonl");
-        let err = builder.add_file(&again).unwrap_err().to_string();
-        assert!(err.contains("the same file as"), "{err}");
+        builder
+            .add_file(dir.path().join("sub/../laws.jsonl"))
+            .unwrap();
         let built = builder.commit().unwrap();
         assert_eq!((built.documents, built.paragraphs), (2, 3));
     }

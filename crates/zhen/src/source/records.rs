@@ -151,9 +151,11 @@ impl Iterator for Records {
                     return Some(Err(self.error(reason)));
                 }
             }
-            if self.line == 0 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+            if self.buf.starts_with(b"\xEF\xBB\xBF") {
                 // Editors on Windows save UTF-8 with a byte-order mark; it is not part of
-                // the first record (as for a `.txt` document, see `source::decode`).
+                // the first record (as for a `.txt` document, see `source::decode`), nor,
+                // where files marked so were joined (`cat a.jsonl b.jsonl`), of any other:
+                // no JSON value starts with one.
                 self.buf.drain(..3);
             }
             self.line += 1;
@@ -259,10 +261,18 @@ mod tests {
             );
             assert!(records[0].text.starts_with("第一条"));
         }
-        // Only a mark at the very start is one: inside the text it is kept as it is.
-        let later = dir.path().join("later.jsonl");
-        std::fs::write(&later, "{\"text\": \"a\"}\n\u{feff}{\"text\": \"b\"}\n").unwrap();
-        let results: Vec<Result<Record>> = Records::open(&later).unwrap().collect();
-        assert!(results[1].is_err());
+        // Two such files joined: the second mark starts a line, and is no more a part of
+        // its record; inside a record's text, a U+FEFF is kept as it is.
+        let joined = dir.path().join("joined.jsonl");
+        std::fs::write(
+            &joined,
+            "\u{feff}{\"text\": \"a\"}\n\u{feff}{\"text\": \"b\u{feff}c\"}\n",
+        )
+        .unwrap();
+        let texts: Vec<String> = Records::open(&joined)
+            .unwrap()
+            .map(|r| r.unwrap().text)
+            .collect();
+        assert_eq!(texts, ["a", "b\u{feff}c"]);
     }
 }
