@@ -393,7 +393,8 @@ fn run_index(args: IndexArgs) -> anyhow::Result<()> {
     built.skipped.into_result()
 }
 
-/// `zhen index --add/--remove`: an incremental update of the existing index.
+/// `zhen index --add/--remove`: an incremental update of the existing index, removals
+/// first.
 fn update(
     dir: &std::path::Path,
     add: &[PathBuf],
@@ -401,10 +402,12 @@ fn update(
     on_error: build::OnError,
 ) -> anyhow::Result<()> {
     let mut updater = zhen::IndexUpdater::open(dir)?;
-    let skipped = build::add(&mut updater, dir, add, on_error)?;
+    // Removals first: an id given to both `--remove` and (through a file) `--add` ends up
+    // holding the added document, a replacement, instead of an addition deleted again.
     for id in remove {
         updater.remove(id)?;
     }
+    let skipped = build::add(&mut updater, dir, add, on_error)?;
     let report = updater.commit()?;
     for id in &report.not_found {
         eprintln!("zhen: warning: no document `{id}` in {}", dir.display());

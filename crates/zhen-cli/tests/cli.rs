@@ -856,6 +856,42 @@ fn updating_a_missing_index_exits_1_and_says_how_to_build_it() {
 }
 
 #[test]
+fn an_id_both_removed_and_added_in_one_update_holds_the_added_document() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    let doc = dir.path().join("memo.txt");
+    for (text, expected) in [
+        // New to the index: nothing to remove (a warning), then added. It was added, then
+        // deleted again by the removal, and the summary said `1 added … 1 removed`.
+        (
+            "1. 新文件讨论人口贩运。",
+            "1 added, 0 replaced, 0 unchanged, 0 removed",
+        ),
+        // In the index: removed, then added anew.
+        (
+            "1. 修订后的文件讨论人口贩运。",
+            "1 added, 0 replaced, 0 unchanged, 1 removed",
+        ),
+    ] {
+        std::fs::write(&doc, text).unwrap();
+        let out = zhen()
+            .args(["index", "--index"])
+            .arg(&idx)
+            .arg("--add")
+            .arg(&doc)
+            .args(["--remove", "memo"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        let v = search_json(&idx, &["人口贩运", "--doc", "memo"]);
+        assert_eq!(v["total_hits"], 1, "{v}");
+        assert_eq!(v["hits"][0]["text"], text.trim_start_matches("1. "));
+    }
+}
+
+#[test]
 fn an_update_whose_every_source_is_skipped_exits_1_and_changes_nothing() {
     let dir = built_index();
     let idx = dir.path().join("idx");
