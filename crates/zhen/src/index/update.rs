@@ -57,6 +57,9 @@ pub struct IndexUpdater {
     claims: feed::Claims,
     report: UpdateReport,
     skip_records: Option<skip::SkipFn>,
+    /// Segments of at most this many paragraphs that hold deleted ones are rewritten at
+    /// the commit (see [`IndexUpdater::purge_small_segments`]).
+    purge_up_to: u32,
     /// Held until the update is committed or dropped: a build or another update of the
     /// same index meanwhile would lose one of the two.
     _lock: lock::WriterLock,
@@ -141,6 +144,7 @@ impl IndexUpdater {
             claims: feed::Claims::default(),
             report,
             skip_records: None,
+            purge_up_to: super::MERGED_SEGMENT_MAX_DOCS,
             _lock: lock,
         })
     }
@@ -212,6 +216,7 @@ impl IndexUpdater {
             .map_err(|e| wrap(Box::new(e)))?;
         prepared.set_payload(&payload);
         prepared.commit().map_err(|e| wrap(Box::new(e)))?;
+        self.purge_small_segments();
         self.writer
             .wait_merging_threads()
             .map_err(|e| wrap(Box::new(e)))?;
@@ -222,6 +227,40 @@ impl IndexUpdater {
         self.report.paragraphs = self.meta.paragraphs;
         self.report.documents = self.meta.documents;
         Ok(self.report)
+    }
+
+    /// Rewrites the segments of at most [`MERGED_SEGMENT_MAX_DOCS`] paragraphs that hold
+    /// deleted ones (one merge, which drops them). A deleted paragraph still counts in its
+    /// segment's BM25 statistics (document frequencies, average length) until the segment
+    /// is rewritten, so scores after an update that removes or replaces documents differed
+    /// from a fresh build's, and close hits swapped places. Small segments are rewritten
+    /// in a fraction of a second; a large one would cost the update seconds, and keeps its
+    /// deleted paragraphs until tantivy merges it (see the README).
+    ///
+    /// The update is committed already: a merge that fails leaves it whole, with those
+    /// statistics, so its error is not the update's.
+    ///
+    /// [`MERGED_SEGMENT_MAX_DOCS`]: super::MERGED_SEGMENT_MAX_DOCS
+    fn purge_small_segments(&mut self) {
+        let Ok(metas) = self.index.tantivy.searchable_segment_metas() else {
+            return;
+        };
+        let ids: Vec<_> = metas
+            .iter()
+            .filter(|m| m.has_deletes() && m.max_doc() <= self.purge_up_to)
+            .map(|m| m.id())
+            .collect();
+        if !ids.is_empty() {
+            let _ = self.writer.merge(&ids).wait();
+        }
+    }
+
+    /// Leaves deleted paragraphs in their segments, as a large segment keeps them: for
+    /// tests of what searches do with deletions.
+    #[cfg(test)]
+    pub(crate) fn keeping_deletions(mut self) -> IndexUpdater {
+        self.purge_up_to = 0;
+        self
     }
 
     fn doc_term(&self, doc_id: &str) -> Term {

@@ -237,7 +237,9 @@ mod tests {
         builder.add_paragraphs("a", &paragraphs[..2500]).unwrap();
         builder.add_paragraphs("c", &paragraphs[2500..]).unwrap();
         builder.commit().unwrap();
-        let mut update = crate::IndexUpdater::open(dir.path()).unwrap();
+        let mut update = crate::IndexUpdater::open(dir.path())
+            .unwrap()
+            .keeping_deletions();
         update.add_paragraphs("b", &paragraphs[..500]).unwrap();
         update.remove("c").unwrap();
         update.commit().unwrap();
