@@ -159,6 +159,11 @@ pub fn terminal_safe(text: &str) -> String {
     out
 }
 
+/// [`terminal_safe`] of each of `texts` (a table's column, read from a file).
+fn terminal_safe_all<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<String> {
+    texts.map(terminal_safe).collect()
+}
+
 /// Pushes `text` (from a document, a file name, a query file) to `out` as it may reach a terminal: a line
 /// break as ` / ` (each hit keeps its own lines; metadata blocks hold line breaks), a tab
 /// or carriage return as a space, and any other control character, or a line or paragraph
@@ -180,11 +185,7 @@ fn push_terminal_safe(out: &mut String, text: &str) {
 
 /// Writes an evaluation report as a table: one row per query, then the means.
 pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result<()> {
-    let queries: Vec<String> = report
-        .queries
-        .iter()
-        .map(|q| terminal_safe(&q.query))
-        .collect();
+    let queries = terminal_safe_all(report.queries.iter().map(|q| q.query.as_str()));
     let pad = padder(queries.iter().map(String::as_str));
     writeln!(out, "{}  nDCG@10  R@10  ranked (judged)", pad("query"))?;
     for (q, query) in report.queries.iter().zip(&queries) {
@@ -256,11 +257,7 @@ pub fn bench(
         "index {index}: {docs} paragraphs; {} measured passes x {} thread(s); latencies in µs",
         report.iters, report.threads
     )?;
-    let queries: Vec<String> = report
-        .queries
-        .iter()
-        .map(|q| terminal_safe(&q.query))
-        .collect();
+    let queries = terminal_safe_all(report.queries.iter().map(|q| q.query.as_str()));
     let pad = padder(queries.iter().map(String::as_str));
     writeln!(
         out,
