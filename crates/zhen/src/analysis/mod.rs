@@ -395,9 +395,12 @@ pub(crate) fn read_ascii_word(
                 lower.clear();
                 lower.push_str(&text[start..end]);
                 lower.make_ascii_lowercase();
-                if !lower.is_ascii() && lower.contains('\u{2019}') {
+                if !lower.is_ascii() && lower.contains(normalize::is_apostrophe) {
                     // As folding does (see `normalize`).
-                    *lower = lower.replace('\u{2019}', "'");
+                    *lower = lower
+                        .chars()
+                        .map(|c| if normalize::is_apostrophe(c) { '\'' } else { c })
+                        .collect();
                 }
                 &*lower
             }
@@ -552,11 +555,14 @@ mod tests {
             }
             out
         };
-        assert_eq!(words("Australia’s"), ["australia"]);
+        for possessive in ["Australia’s", "Australia‘s", "Australiaʼs", "Australia's"] {
+            assert_eq!(words(possessive), ["australia"], "{possessive}");
+        }
         for (curly, straight) in [
             ("the President’s well", "the President's well"),
             ("women’s empowerment", "women's empowerment"),
             ("Afghanistan’s voice, ’90s", "Afghanistan's voice, '90s"),
+            ("the Council‘s ‘urgent’ call", "the Council's 'urgent' call"),
         ] {
             assert_eq!(words(curly), words(straight), "{curly}");
             // The pass that reads unfolded text agrees with the folded one.

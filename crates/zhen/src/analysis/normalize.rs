@@ -11,9 +11,10 @@
 //! 2. traditional to simplified Chinese, character by character (see `build.rs` for why
 //!    not phrase by phrase);
 //! 3. lower-casing;
-//! 4. the right single quotation mark `’` to the apostrophe `'`: typographic English
-//!    writes `Australia’s`, and only with `'` does English stemming see a possessive (the
-//!    UN General Debates write `’s` forty times as often as `'s`).
+//! 4. the apostrophe's look-alikes (`’`, `‘`, `ʼ`; see [`is_apostrophe`]) to the apostrophe
+//!    `'`: typographic English writes `Australia’s`, and only with `'` does English
+//!    stemming see a possessive (the UN General Debates write `’s` forty times as often
+//!    as `'s`).
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -86,7 +87,8 @@ pub struct Folded {
 impl Folded {
     /// Folds `original`, per character cluster (a base character and its combining marks):
     /// NFKC (full-width and half-width forms, compatibility ideographs), then traditional to
-    /// simplified Chinese ([`to_simplified`]), then lower case; `’` becomes `'`.
+    /// simplified Chinese ([`to_simplified`]), then lower case; an apostrophe's look-alike
+    /// ([`is_apostrophe`]) becomes `'`.
     ///
     /// ```
     /// let folded = zhen::analysis::Folded::new("國際Ｌａｂｏｕｒ１５５７");
@@ -139,7 +141,7 @@ impl Folded {
                 chars.next();
             }
             for n in cluster.nfkc() {
-                let n = if n == '\u{2019}' { '\'' } else { n };
+                let n = if is_apostrophe(n) { '\'' } else { n };
                 for l in to_simplified(n).to_lowercase() {
                     self.push(l, start, end);
                 }
@@ -172,6 +174,13 @@ impl Folded {
             self.orig_end[end - 1] as usize,
         )
     }
+}
+
+/// Whether `c` is the apostrophe or a character written for it: the right single
+/// quotation mark `’` (typographic English), the left one `‘` (which autocorrection puts
+/// before `s` as readily), and the modifier letter `ʼ`. Folding turns each into `'`.
+pub(crate) fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{02BC}')
 }
 
 /// Runs `f` on the fold of `text`, reusing this thread's last fold when it was of the

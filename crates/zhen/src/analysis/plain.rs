@@ -347,7 +347,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn the_scan_finds_exactly_the_folded_terms_of_plain_text(
-            text in "[人权國勞劳会 aAB0-9.,:/%'’\t　，。（）…\n-]{0,24}"
+            text in "[人权國勞劳会 aAB0-9.,:/%'’‘\t　，。（）…\n-]{0,24}"
         ) {
             prop_assume!(is_plain(&text));
             for terms in [

@@ -233,7 +233,7 @@ fn word_end_by_char(text: &str, start: usize) -> usize {
         let class = classify(c);
         if matches!(class, CharClass::Letter | CharClass::Digit) {
             end = start + j + c.len_utf8();
-        } else if matches!(c, '\'' | '’')
+        } else if super::normalize::is_apostrophe(c)
             && chars
                 .peek()
                 .is_some_and(|&(_, n)| classify(n) == CharClass::Letter)
