@@ -88,7 +88,7 @@ impl Folded {
     /// Folds `original`, per character cluster (a base character and its combining marks):
     /// NFKC (full-width and half-width forms, compatibility ideographs), then traditional to
     /// simplified Chinese ([`to_simplified`]), then lower case; an apostrophe's look-alike
-    /// ([`is_apostrophe`]) becomes `'`.
+    /// (`’`, `‘`, `ʼ`) becomes `'`.
     ///
     /// ```
     /// let folded = zhen::analysis::Folded::new("國際Ｌａｂｏｕｒ１５５７");
