@@ -204,8 +204,17 @@ impl SpacedWords {
             terms: RefCell::new(Vec::new()),
         };
         let stats: &dyn Bm25StatisticsProvider = &cached;
+        // The weight `Bm25Weight::for_terms` makes of one term, without the explanation it
+        // formats for it (four allocations a weight, and nothing here explains a score).
         let term_weight = |term: &Term, boost: Score| -> tantivy::Result<Bm25Weight> {
-            Ok(Bm25Weight::for_terms(stats, std::slice::from_ref(term))?.boost_by(boost))
+            let field = term.field();
+            let docs = stats.total_num_docs()?;
+            let average_fieldnorm = stats.total_num_tokens(field)? as Score / docs as Score;
+            let doc_freq = stats.doc_freq(term)?;
+            Ok(
+                Bm25Weight::for_one_term_without_explain(doc_freq, docs, average_fieldnorm)
+                    .boost_by(boost),
+            )
         };
         let legs: Vec<(Bm25Weight, Option<Bm25Weight>)> = self
             .legs
@@ -457,11 +466,28 @@ impl<'w> Segment<'w> {
                 .iter()
                 .any(|b| matches!(b.check, Check::Positions(_)) && b.limits.contains(&limit))
         };
+        // Legs least frequent first, by their required terms' paragraphs in the segment
+        // (what their postings' `size_hint` would say), found before any postings are
+        // opened: each is opened once, where it goes, not moved about (a term's postings
+        // hold its decoded block, over a kilobyte).
+        let mut by_cost = Vec::with_capacity(query.legs.len());
+        for (i, leg) in query.legs.iter().enumerate() {
+            let Some(info) = stats.term_info(&leg.required, ord)? else {
+                return Ok(None);
+            };
+            by_cost.push((info.doc_freq, i));
+        }
+        by_cost.sort_by_key(|&(cost, _)| cost);
+        // Where each leg of the query stands among them.
+        let mut order = vec![0; query.legs.len()];
+        for (position, &(_, i)) in by_cost.iter().enumerate() {
+            order[i] = position;
+        }
         let mut legs = Vec::with_capacity(query.legs.len());
-        for (i, (leg, (required_weight, word_weight))) in query.legs.iter().zip(weights).enumerate()
-        {
+        for &(_, i) in &by_cost {
+            let (leg, (required_weight, word_weight)) = (&query.legs[i], &weights[i]);
             let positions = read(Limit::Required(i));
-            let Some(required) = TermScorer::open(
+            let required = TermScorer::open(
                 reader,
                 ord,
                 stats,
@@ -469,9 +495,7 @@ impl<'w> Segment<'w> {
                 required_weight,
                 positions,
             )?
-            else {
-                return Ok(None);
-            };
+            .expect("found in the segment above");
             let word = match (&leg.word, word_weight) {
                 (Some(term), Some(weight)) => {
                     TermScorer::open(reader, ord, stats, term, weight, read(Limit::Word(i)))?
@@ -480,18 +504,6 @@ impl<'w> Segment<'w> {
             };
             legs.push(LegScorers { required, word });
         }
-        let mut by_cost: Vec<usize> = (0..legs.len()).collect();
-        by_cost.sort_by_key(|&i| legs[i].required.postings.size_hint());
-        // Where each leg of the query stands among them.
-        let mut order = vec![0; legs.len()];
-        for (position, &i) in by_cost.iter().enumerate() {
-            order[i] = position;
-        }
-        let mut slots: Vec<Option<LegScorers>> = legs.into_iter().map(Some).collect();
-        let legs = by_cost
-            .iter()
-            .map(|&i| slots[i].take().expect("each leg once"))
-            .collect();
         let mut filters = Vec::with_capacity(query.filters.len());
         for term in &query.filters {
             match reader
