@@ -35,7 +35,8 @@ pub use query::{parse, Clause, ClauseAnalysis, Explanation, ParsedQuery, QueryEr
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct SearchOptions {
-    /// How many hits to return at most (at least 1).
+    /// How many hits to return at most (at least 1). A limit beyond the index's
+    /// paragraphs returns them all: `usize::MAX` asks for every hit.
     pub limit: usize,
     /// The snippet length, in characters.
     pub snippet_chars: usize,
@@ -467,7 +468,10 @@ impl Searcher {
         let analysed = Instant::now();
         let searcher = live.reader.searcher();
         let orders = live.orders.open(&searcher)?;
-        let limit = options.limit.max(1);
+        // No search returns more than the index's paragraphs: a limit beyond them (an
+        // embedder's `usize::MAX` for "all") must not size the collectors' heaps.
+        let paragraphs = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+        let limit = options.limit.min(paragraphs).max(1);
         let (top, total_hits) = match &compiled.count {
             // Counted apart, the top hits are found with pruning.
             // Counted first: with no match at all, no tier needs to run (a query with no
@@ -788,6 +792,28 @@ mod tests {
             .unwrap();
         update.commit().unwrap();
         Index::open(dir).unwrap()
+    }
+
+    #[test]
+    fn a_limit_beyond_the_paragraphs_returns_every_hit() {
+        // An embedder asking for "all" with `usize::MAX` got a capacity overflow panic, and
+        // `1 << 40` an aborted allocation.
+        let dir = tempfile::tempdir().unwrap();
+        let searcher = small_index(dir.path()).searcher();
+        let paragraphs = searcher.live().reader.searcher().num_docs() as usize;
+        for q in ["人权", "承诺", "美国 人权", "\"人权理事会\"", "人权 -美国"] {
+            let all = searcher.search(q, paragraphs).unwrap();
+            assert!(all.total_hits > 3, "{q}: {} hits", all.total_hits);
+            assert_eq!(all.hits.len(), all.total_hits, "{q}");
+            for limit in [paragraphs + 1, 1 << 40, usize::MAX] {
+                let results = searcher.search(q, limit).unwrap();
+                assert_eq!(results.total_hits, all.total_hits, "{q}, {limit}");
+                let ranked = |r: &SearchResults| -> Vec<(String, Option<u32>)> {
+                    r.hits.iter().map(|h| (h.doc.clone(), h.paragraph)).collect()
+                };
+                assert_eq!(ranked(&results), ranked(&all), "{q}, {limit}");
+            }
+        }
     }
 
     #[test]
