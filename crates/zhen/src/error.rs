@@ -68,6 +68,17 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// The index path names a file, not a directory.
+    #[error(
+        "{} is a file, not an index directory: give --index the directory an index was \
+         built in, or a new or empty directory to build one in",
+        path.display()
+    )]
+    NotADirectory {
+        /// The path given as the index directory.
+        path: PathBuf,
+    },
+
     /// The index was written by another version of the schema or analyzer.
     #[error(
         "the index at {} was built by zhen with index format {found}, this zhen reads format {expected}: \

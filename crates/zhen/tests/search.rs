@@ -306,6 +306,26 @@ fn refuses_to_overwrite_a_directory_that_is_not_an_index() {
 }
 
 #[test]
+fn a_file_given_as_the_index_directory_is_named_as_a_file_and_kept() {
+    // It was "cannot read FILE/CURRENT: Not a directory (os error 20)".
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("notes.txt");
+    std::fs::write(&file, "keep me").unwrap();
+    let open = Index::open(&file).unwrap_err();
+    let create = IndexBuilder::create(&file).unwrap_err();
+    let update = zhen::IndexUpdater::open(&file).unwrap_err();
+    for err in [open, create, update] {
+        assert!(matches!(err, Error::NotADirectory { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("notes.txt is a file, not an index directory"),
+            "{message}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
+}
+
+#[test]
 fn opening_errors_are_specific() {
     let dir = tempfile::tempdir().unwrap();
     assert!(matches!(

@@ -212,7 +212,8 @@ impl IndexBuilder {
     ///
     /// `dir` may be missing (it is created), empty, or an existing zhen index (which keeps
     /// answering until the commit). Any other existing directory is refused with
-    /// [`Error::NotAnIndex`] rather than overwritten. While the builder lives it holds the
+    /// [`Error::NotAnIndex`] rather than overwritten, and a file with
+    /// [`Error::NotADirectory`]. While the builder lives it holds the
     /// directory's lock: a second builder fails with [`Error::Locked`], naming this process.
     pub fn create(dir: impl AsRef<Path>) -> Result<IndexBuilder> {
         IndexBuilder::create_with_dict(dir, UserDict::default())
@@ -242,6 +243,9 @@ impl IndexBuilder {
             path: dir.clone(),
             source: Box::new(e),
         };
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::NotADirectory { path: dir });
+        }
         if dir.exists() {
             let is_index = dir.join(CURRENT).is_file();
             let empty = fs::read_dir(&dir).map_err(write_err)?.next().is_none();
@@ -487,9 +491,9 @@ impl std::fmt::Debug for Index {
 impl Index {
     /// Opens the index at `dir` (the directory given to [`IndexBuilder::create`]).
     ///
-    /// Fails with [`Error::IndexNotFound`] when there is none, [`Error::IndexVersion`] when
-    /// it was built with another format, and [`Error::IndexCorrupt`] when its files are
-    /// damaged: files changed since the build (by size, times or, for the small ones,
+    /// Fails with [`Error::IndexNotFound`] when there is none ([`Error::NotADirectory`]
+    /// when `dir` is a file), [`Error::IndexVersion`] when it was built with another
+    /// format, and [`Error::IndexCorrupt`] when its files are damaged: files changed since the build (by size, times or, for the small ones,
     /// contents) are checksummed in full before the index is used.
     pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
         let dir = dir.as_ref();
@@ -519,6 +523,9 @@ impl Index {
             Ok(pointer) => pointer,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(Error::IndexNotFound { path: dir });
+            }
+            Err(_) if dir.exists() && !dir.is_dir() => {
+                return Err(Error::NotADirectory { path: dir });
             }
             Err(source) => {
                 return Err(Error::Read {

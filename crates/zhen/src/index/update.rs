@@ -113,6 +113,11 @@ impl IndexUpdater {
     pub fn open(dir: impl AsRef<Path>) -> Result<IndexUpdater> {
         // Locked before opening, so that no build swaps in another generation between
         // the two (this update would then go to one that is no longer live).
+        if dir.as_ref().exists() && !dir.as_ref().is_dir() {
+            return Err(Error::NotADirectory {
+                path: dir.as_ref().to_path_buf(),
+            });
+        }
         if !Index::exists(dir.as_ref()) {
             return Err(Error::IndexNotFound {
                 path: dir.as_ref().to_path_buf(),

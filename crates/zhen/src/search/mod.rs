@@ -809,7 +809,10 @@ mod tests {
                 let results = searcher.search(q, limit).unwrap();
                 assert_eq!(results.total_hits, all.total_hits, "{q}, {limit}");
                 let ranked = |r: &SearchResults| -> Vec<(String, Option<u32>)> {
-                    r.hits.iter().map(|h| (h.doc.clone(), h.paragraph)).collect()
+                    r.hits
+                        .iter()
+                        .map(|h| (h.doc.clone(), h.paragraph))
+                        .collect()
                 };
                 assert_eq!(ranked(&results), ranked(&all), "{q}, {limit}");
             }
