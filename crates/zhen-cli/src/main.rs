@@ -101,7 +101,7 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct BenchArgs {
-    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index: here, or else in the checkout zhen was built from].
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
 
@@ -136,7 +136,7 @@ struct EvalArgs {
     #[arg(value_name = "QRELS")]
     qrels: PathBuf,
 
-    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index: here, or else in the checkout zhen was built from].
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
 
@@ -147,11 +147,11 @@ struct EvalArgs {
 
 #[derive(Debug, Args)]
 struct IndexArgs {
-    /// Files or directories to index [default: index-data/].
+    /// Files or directories to index [default: index-data/: here, or else in the checkout zhen was built from].
     #[arg(value_name = "SOURCES")]
     sources: Vec<PathBuf>,
 
-    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index: here, or else in the checkout zhen was built from].
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
 
@@ -178,7 +178,7 @@ struct IndexArgs {
 
 #[derive(Debug, Args)]
 struct StatsArgs {
-    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index: here, or else in the checkout zhen was built from].
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
 
@@ -193,7 +193,7 @@ struct SearchArgs {
     #[arg(value_name = "QUERY", required = true, num_args = 1..)]
     query: Vec<String>,
 
-    /// Index directory [default: $ZHEN_INDEX, else index-data/index].
+    /// Index directory [default: $ZHEN_INDEX, else index-data/index: here, or else in the checkout zhen was built from].
     #[arg(long, value_name = "DIR")]
     index: Option<PathBuf>,
 
