@@ -61,6 +61,13 @@ pub enum Error {
         reason: String,
     },
 
+    /// A document was given an empty id (the library's `add_text` or `add_paragraphs`).
+    #[error(
+        "a document id must not be empty: name the document (its hits show the id, and \
+         `--doc` and updates find it by it)"
+    )]
+    EmptyDocumentId,
+
     /// There is no index at the given place.
     #[error("no zhen index at {}: build one with `zhen index SOURCES... --index {}`", path.display(), path.display())]
     IndexNotFound {

@@ -326,6 +326,29 @@ fn a_file_given_as_the_index_directory_is_named_as_a_file_and_kept() {
 }
 
 #[test]
+fn a_document_needs_a_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut builder = IndexBuilder::create(dir.path()).unwrap();
+    for id in ["", " "] {
+        let err = builder.add_text(id, "1. 打击人口贩运。").unwrap_err();
+        assert!(matches!(err, Error::EmptyDocumentId), "{err}");
+    }
+    builder.add_text("pledges", "1. 打击人口贩运。").unwrap();
+    builder.commit().unwrap();
+    let mut update = zhen::IndexUpdater::open(dir.path()).unwrap();
+    let err = update.add_text("", "1. 人权理事会。").unwrap_err();
+    assert!(matches!(err, Error::EmptyDocumentId), "{err}");
+    update.commit().unwrap();
+    let hits = Index::open(dir.path())
+        .unwrap()
+        .searcher()
+        .search("人口贩运", 10)
+        .unwrap();
+    let docs: Vec<&str> = hits.hits.iter().map(|h| h.doc.as_str()).collect();
+    assert_eq!(docs, ["pledges"]);
+}
+
+#[test]
 fn opening_errors_are_specific() {
     let dir = tempfile::tempdir().unwrap();
     assert!(matches!(

@@ -90,6 +90,9 @@ pub(crate) trait Sink {
 
 /// Hands over one document given by a program, as its own source.
 pub(crate) fn paragraphs(sink: &mut impl Sink, id: &str, paragraphs: &[Paragraph]) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::EmptyDocumentId);
+    }
     if let Some(earlier) = sink.claims().taken(id, None) {
         return Err(taken(Path::new(id), id, &earlier, 0, ""));
     }

@@ -358,12 +358,14 @@ impl IndexBuilder {
     }
 
     /// Adds a document given as text.
+    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`].
     pub fn add_text(&mut self, doc_id: &str, text: &str) -> Result<()> {
         self.add_paragraphs(doc_id, &document::parse(doc_id, text))
     }
 
     /// Adds already parsed paragraphs as one document (for callers with their own
     /// document model).
+    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`].
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
         feed::paragraphs(self, doc_id, paragraphs)
     }
@@ -381,6 +383,9 @@ impl IndexBuilder {
     }
 
     /// Commits the new generation and makes it the live index, atomically.
+    ///
+    /// A builder given nothing commits an empty index, replacing the one at its directory:
+    /// check [`IndexBuilder::paragraphs`] first to refuse that, as `zhen index` does.
     pub fn commit(mut self) -> Result<BuildReport> {
         let dir = self.dir.clone();
         let wrap = |e: Box<dyn std::error::Error + Send + Sync>| Error::Write {

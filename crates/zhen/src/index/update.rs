@@ -173,11 +173,13 @@ impl IndexUpdater {
     }
 
     /// Adds or replaces a document given as text.
+    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`].
     pub fn add_text(&mut self, doc_id: &str, text: &str) -> Result<()> {
         self.add_paragraphs(doc_id, &document::parse(doc_id, text))
     }
 
     /// Adds or replaces a document given as paragraphs.
+    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`].
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
         feed::paragraphs(self, doc_id, paragraphs)
     }

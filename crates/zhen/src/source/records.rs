@@ -190,11 +190,28 @@ fn parse_record(line: &str, line_no: usize) -> Result<Record, String> {
         Some(_) => return Err("`text` is not a string".to_owned()),
         None => return Err("no `text` field; each record needs the text to index".to_owned()),
     };
+    if text.trim().is_empty() {
+        return Err(
+            "`text` is empty: nothing to index; give the record its text or leave the line out"
+                .to_owned(),
+        );
+    }
     let id = match object.remove("id") {
         Some(Value::String(id)) => Some(id),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
+    // An empty id would name a document `` (or all such records one document).
+    let named = |key: &str, value: Option<&Value>| match value {
+        Some(Value::String(v)) if v.trim().is_empty() => Err(format!(
+            "`{key}` is empty; give the record a non-empty `{key}` or leave the field out"
+        )),
+        _ => Ok(()),
+    };
+    named("id", id.clone().map(Value::String).as_ref())?;
+    for key in ["doc_id", "doc_key"] {
+        named(key, object.get(key))?;
+    }
     object.retain(|_, v| matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_)));
     Ok(Record {
         line: line_no,
@@ -235,6 +252,45 @@ mod tests {
         assert!(err.contains("bad.jsonl") && err.contains("line 2"), "{err}");
         assert!(is_records_path(Path::new("x/prc-laws.zh.jsonl.gz")));
         assert!(!is_records_path(Path::new("x/doc.txt")));
+    }
+
+    #[test]
+    fn records_without_text_or_with_an_empty_id_are_bad_lines() {
+        // They were indexed: empty paragraphs, and documents named ``.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("edge.jsonl");
+        let lines = [
+            r#"{"id": "a", "text": "第一条 为了规范口岸开放。"}"#,
+            r#"{"id": "b", "text": ""}"#,
+            r#"{"id": "c", "text": " \u3000\n"}"#,
+            r#"{"id": "", "text": "第二条 本条例所称的口岸。"}"#,
+            r#"{"id": "e", "doc_id": " ", "text": "第三条 口岸开放。"}"#,
+            r#"{"id": "f", "doc_key": "", "text": "第四条 口岸管理。"}"#,
+            r#"{"id": 7, "doc_id": "law-1", "text": "第五条 口岸。"}"#,
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let results: Vec<Result<Record>> = Records::open(&path).unwrap().collect();
+        let kept: Vec<usize> = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok().map(|r| r.line))
+            .collect();
+        assert_eq!(kept, [1, 7]);
+        let errors: Vec<String> = results
+            .iter()
+            .filter_map(|r| r.as_ref().err().map(ToString::to_string))
+            .collect();
+        for (err, (line, says)) in errors.iter().zip([
+            (2, "`text` is empty"),
+            (3, "`text` is empty"),
+            (4, "`id` is empty"),
+            (5, "`doc_id` is empty"),
+            (6, "`doc_key` is empty"),
+        ]) {
+            assert!(err.contains("edge.jsonl"), "{err}");
+            assert!(err.contains(&format!("line {line}")), "{err}");
+            assert!(err.contains(says), "{err}");
+        }
+        assert_eq!(errors.len(), 5);
     }
 
     #[test]
