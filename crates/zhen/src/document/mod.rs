@@ -337,13 +337,36 @@ pub(crate) fn is_han(c: char) -> bool {
     crate::analysis::is_han(c)
 }
 
+/// The lines of `text`, each ended by `\n`, `\r\n` or a lone `\r` (files saved by classic
+/// Mac OS tools, which would otherwise be one line: one paragraph of the whole document).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.find(['\n', '\r']) {
+            Some(i) => {
+                let end = if s[i..].starts_with("\r\n") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                rest = Some(&s[end..]);
+                Some(&s[..i])
+            }
+            None => {
+                rest = None;
+                Some(s)
+            }
+        }
+    })
+}
+
 fn blocks(text: &str) -> Vec<Block> {
     let mut out = Vec::new();
     let mut current: Option<Block> = None;
-    for (i, raw) in text.split('\n').enumerate() {
+    for (i, raw) in lines(text).enumerate() {
         // A form feed is a page break: it ends the block like a blank line does.
-        for (j, piece) in raw.split('\x0c').enumerate() {
-            let line = piece.trim_end_matches('\r');
+        for (j, line) in raw.split('\x0c').enumerate() {
             if j > 0 || line.trim().is_empty() {
                 if let Some(block) = current.take() {
                     out.push(block);
@@ -408,5 +431,23 @@ mod tests {
         let p = parse("d", "标题\r\n\r\n1. 第一段\x0c第一段续。\r\n");
         assert_eq!(p.len(), 2);
         assert_eq!(p[1].text, "第一段第一段续。");
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_as_line_feeds_do() {
+        // A file saved with CR line ends was one paragraph, `\r\r2. …` inside its text.
+        let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
+        let expected = parse("d", shipped);
+        assert!(expected.len() > 30);
+        for ends in ["\r", "\r\n"] {
+            let text = shipped.replace('\n', ends);
+            let got = parse("d", &text);
+            let texts = |p: &[Paragraph]| -> Vec<(Option<u32>, String, u32)> {
+                p.iter()
+                    .map(|p| (p.number, p.text.clone(), p.line))
+                    .collect()
+            };
+            assert_eq!(texts(&got), texts(&expected), "{ends:?}");
+        }
     }
 }
