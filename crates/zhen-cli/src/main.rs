@@ -517,7 +517,11 @@ fn check_query_in_file(
 #[derive(serde::Serialize)]
 struct BenchOutput<'a> {
     index: String,
+    /// The contract names the index's tantivy documents `docs`: zhen's
+    /// paragraphs, also given under that name, beside the source documents they come from.
     docs: u64,
+    paragraphs: u64,
+    documents: u64,
     cold_ms: Option<f64>,
     #[serde(flatten)]
     report: &'a zhen::bench::BenchReport,
@@ -548,6 +552,8 @@ fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
     let output = BenchOutput {
         index: location.dir.display().to_string(),
         docs: index.meta().paragraphs,
+        paragraphs: index.meta().paragraphs,
+        documents: index.meta().documents,
         cold_ms,
         report: &report,
     };

@@ -664,6 +664,8 @@ fn bench_reports_the_documented_json() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["index"].is_string());
     assert_eq!(v["docs"].as_u64(), Some(48));
+    assert_eq!(v["paragraphs"].as_u64(), Some(48));
+    assert_eq!(v["documents"].as_u64(), Some(1));
     assert_eq!(
         (v["iters"].as_u64(), v["threads"].as_u64()),
         (Some(2), Some(2))
