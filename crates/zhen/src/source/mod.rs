@@ -13,9 +13,10 @@
 //!    and Big5 are still tried strictly, and the one whose text reads as Chinese — mostly
 //!    common characters, none private-use — is taken (GB18030 on a tie).
 //!
-//! A file with NUL bytes and no UTF-16 byte-order mark, or one that decodes to mostly
-//! control characters, is treated as binary and rejected: indexing it would put silent
-//! garbage into the index.
+//! UTF-16 without a byte-order mark is recognised by its NUL bytes, all on odd bytes
+//! (little-endian) or all on even ones (big-endian). Any other file with NUL bytes, or one
+//! that decodes to mostly control characters, is treated as binary and rejected: indexing
+//! it would put silent garbage into the index.
 
 mod records;
 
@@ -93,6 +94,8 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<SourceText> {
             strict(UTF_16BE, rest, 2).map_err(fail)?,
             SourceEncoding::Utf16Be,
         )
+    } else if let Some(utf16) = bomless_utf16(bytes) {
+        utf16
     } else if let Some(nul) = memchr_nul(bytes) {
         return Err(fail(format!(
             "binary file (NUL byte at byte {nul}, no UTF-16 byte-order mark); \
@@ -237,6 +240,46 @@ fn chinese_score(text: &str, bytes: &[u8], encoding: &'static Encoding) -> Optio
 
 fn is_han(c: char) -> bool {
     matches!(c, '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3134F}')
+}
+
+/// UTF-16 without a byte-order mark, told by its NUL bytes: wherever such text has ASCII
+/// (digits, punctuation, line ends), a code unit's high byte is zero, so most of its NULs
+/// fall on odd bytes (little-endian) or on even ones (big-endian); the other kind only
+/// where a character's low byte is zero (`一`, U+4E00). A binary file has them on both
+/// alike. Taken only if it decodes strictly and reads as text: lines or words, and almost
+/// only characters of the scripts and punctuation of Chinese and European text, which
+/// random code units are not. Chinese text without a single ASCII character has no NUL
+/// to tell it by.
+fn bomless_utf16(bytes: &[u8]) -> Option<(String, SourceEncoding)> {
+    if !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in bytes.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    let (encoding, found) = if odd > 0 && odd >= 2 * even {
+        (UTF_16LE, SourceEncoding::Utf16Le)
+    } else if even > 0 && even >= 2 * odd {
+        (UTF_16BE, SourceEncoding::Utf16Be)
+    } else {
+        return None;
+    };
+    let text = strict(encoding, bytes, 0).ok()?;
+    let lines_or_words = text.contains(['\n', ' ', '\u{3000}']);
+    let (mut total, mut plausible) = (0usize, 0usize);
+    for c in text.chars().take(64 * 1024) {
+        total += 1;
+        plausible += usize::from(
+            matches!(c,
+            '\t' | '\n' | '\r' | '\x0c' | ' '..='~' | '\u{A0}'..='\u{24F}'
+                | '\u{370}'..='\u{4FF}' | '\u{2000}'..='\u{206F}' | '\u{3000}'..='\u{303F}'
+                | '\u{FF00}'..='\u{FFEF}')
+                || is_han(c),
+        );
+    }
+    (lines_or_words && plausible * 100 >= total * 95).then_some((text, found))
 }
 
 fn memchr_nul(bytes: &[u8]) -> Option<usize> {
@@ -387,6 +430,45 @@ mod tests {
             .to_string();
         assert!(err.contains("dir/image.png"), "{err}");
         assert!(err.contains("binary"), "{err}");
+    }
+
+    #[test]
+    fn utf16_without_a_byte_order_mark_is_told_by_its_nul_bytes() {
+        // Such files were refused as binary.
+        let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
+        let english = "1. Human trafficking must end.\n\n2. The Council.\n";
+        for text in [shipped, english, "1. 打击人口贩运。\n"] {
+            for (big_endian, expected) in [
+                (false, SourceEncoding::Utf16Le),
+                (true, SourceEncoding::Utf16Be),
+            ] {
+                let bytes = utf16(text, big_endian)[2..].to_vec();
+                let s = decode_ok(&bytes);
+                assert_eq!((s.text.as_str(), s.encoding), (text, expected));
+            }
+        }
+        // Binary data is still refused: NULs on both kinds of byte, or ones that decode to
+        // control characters, or to no line or word at all.
+        let mut words = Vec::new();
+        for n in 0u32..2000 {
+            words.extend_from_slice(&n.to_le_bytes());
+        }
+        let controls: Vec<u8> = (0..400u16).flat_map(|n| (n % 32).to_le_bytes()).collect();
+        let no_break: Vec<u8> = "abcdefgh"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        for bytes in [
+            words,
+            controls,
+            no_break,
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+        ] {
+            let err = decode(Path::new("blob.bin"), &bytes)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("blob.bin") && err.contains("binary"), "{err}");
+        }
     }
 
     #[test]
