@@ -134,6 +134,33 @@ fn by_position(t: &Found<'_>, offset: usize) -> Option<usize> {
     Some(t.position + offset)
 }
 
+/// [`Step`] over plain text: the start of the Han character `n` of the n-gram analyzer's
+/// positions after the one starting at byte `at`. A run goes on one position a character
+/// ([`nth_in_run`]); the next run stands two on, after the gap the analyzer leaves, which a
+/// quoted `"理、并"` spans (its sequence is `理`, then `并` two positions on). Nothing but
+/// punctuation and white space may stand in that gap: a word or number between the runs
+/// takes positions of its own, and a sequence the plain scan follows has Han terms only.
+///
+/// [`nth_in_run`]: crate::analysis::nth_in_run
+fn plain_step(text: &str, mut at: usize, mut n: usize) -> Option<usize> {
+    while n > 0 {
+        if let Some(next) = crate::analysis::nth_in_run(text, at, 1) {
+            (at, n) = (next, n - 1);
+            continue;
+        }
+        n = n.checked_sub(2)?;
+        let after = at + text[at..].chars().next()?.len_utf8();
+        let (i, c) = text[after..]
+            .char_indices()
+            .find(|(_, c)| c.is_alphanumeric())?;
+        if !crate::analysis::is_han(c) {
+            return None;
+        }
+        at = after + i;
+    }
+    Some(at)
+}
+
 /// A needed term found in a hit's text: the term is the query's own (borrowed from the
 /// patterns), so finding one allocates nothing.
 #[derive(Debug, Clone, Copy)]
@@ -245,8 +272,8 @@ impl<'p> Highlighter<'p> {
         if plain && self.plain.is_some() {
             self.plain_terms(text);
             // The tokens stand at their start bytes: a sequence goes on a number of Han
-            // characters further along the run.
-            let step = |t: &Found<'_>, offset| crate::analysis::nth_in_run(text, t.start, offset);
+            // characters further along (see `plain_step`).
+            let step = |t: &Found<'_>, offset| plain_step(text, t.start, offset);
             return merge(text, highlight_ranges(&self.tokens, self.patterns, &step));
         }
         if !self.unfolded_terms(text) {
@@ -259,8 +286,8 @@ impl<'p> Highlighter<'p> {
     }
 
     /// Collects the needed terms of plain `text` into `tokens` with [`PlainScan`], in
-    /// order, each at its start byte as its position (see [`crate::analysis::nth_in_run`]
-    /// for how a sequence goes on from there).
+    /// order, each at its start byte as its position (see [`plain_step`] for how a
+    /// sequence goes on from there).
     fn plain_terms(&mut self, text: &str) {
         let Highlighter {
             plain,
@@ -897,6 +924,9 @@ mod tests {
             "\"人权 理事会\"",
             "联合国人权 -理事会",
             "美国将继续",
+            "\"理、并\"",
+            "\"县（市）\"",
+            "\"立法-行政\"",
         ];
         let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
         let mut texts: Vec<&str> = shipped.split("\n\n").collect();
@@ -909,6 +939,7 @@ mod tests {
             "",
             "人权2021理事会，3.5% of 人权 Council's 人口 贩运 2nd 會 DNA-based dna's",
             "The Human Rights Council's 2021 session; human-rights councils, 2,021 RIGHTS.",
+            "处理，并；理并；理 并；理 ，并；理2并；理a，并；县（市）、县（2）市；立法——行政",
         ]);
         let mut compared = 0;
         for q in single {
@@ -933,6 +964,68 @@ mod tests {
             "\"Human Rights Council\"",
         ] {
             assert_eq!(plain_way(&patterns_of(q), "human rights"), None, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_quoted_phrase_with_punctuation_is_highlighted_across_it_in_every_hit() {
+        // The index holds no punctuation: `"理、并"` is 理, then 并 where the next run
+        // starts, which finds `理，并` too. The paragraphs that hold both characters of a
+        // phrase are the ones it could match; the law paragraphs of `县（市）` and `设，满`
+        // start at the 13,055th.
+        let pairs = [('理', '并'), ('设', '满'), ('县', '市'), ('款', '并')];
+        let laws: Vec<String> = crate::search::test_corpus::texts("prc-laws.zh.jsonl.gz", 25_000)
+            .into_iter()
+            .filter(|t| pairs.iter().any(|&(a, b)| t.contains(a) && t.contains(b)))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = crate::IndexBuilder::create(dir.path()).unwrap();
+        builder
+            .add_paragraphs(
+                "laws",
+                &crate::search::test_corpus::paragraphs("laws", &laws),
+            )
+            .unwrap();
+        let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
+        builder.add_text("pledges", shipped).unwrap();
+        builder.commit().unwrap();
+        let searcher = crate::Index::open(dir.path()).unwrap().searcher();
+        for (query, first, last) in [
+            ("\"理、并\"", "理", "并"),
+            ("\"设，满\"", "设", "满"),
+            ("\"县（市）\"", "县", "市"),
+            ("\"款，并\"", "款", "并"),
+            ("\"立法-行政\"", "立法", "行政"),
+        ] {
+            let results = searcher.search(query, 100_000).unwrap();
+            assert_eq!(results.hits.len(), results.total_hits, "{query}");
+            assert!(results.total_hits >= 1, "{query} finds nothing");
+            // From the first character to the last, with punctuation between; or one Han
+            // character, which the phrase over the gram field matches too (`县级市`: its
+            // positions are those of `县（市`).
+            let spans = |text: &str, highlights: &[Highlight]| {
+                highlights.iter().any(|h| {
+                    let gap = text[h.start..h.end]
+                        .strip_prefix(first)
+                        .and_then(|rest| rest.strip_suffix(last));
+                    gap.is_some_and(|gap| {
+                        let mut chars = gap.chars();
+                        let one_han = chars.next().is_some_and(crate::analysis::is_han)
+                            && chars.next().is_none();
+                        one_han || (!gap.is_empty() && !gap.chars().any(char::is_alphanumeric))
+                    })
+                })
+            };
+            for hit in &results.hits {
+                assert!(
+                    spans(&hit.text, &hit.highlights),
+                    "{query}: {:?} in {}",
+                    hit.highlights,
+                    hit.text
+                );
+                let shown = &hit.snippet;
+                assert!(spans(&shown.text, &shown.highlights), "{query}: {shown}");
+            }
         }
     }
 
