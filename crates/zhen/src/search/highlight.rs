@@ -532,7 +532,8 @@ fn inside_word(text: &str, at: usize) -> bool {
 }
 
 /// Chooses the window of at most `max_chars` characters that shows the most matches,
-/// aligned to sentence boundaries where the sentences are short enough.
+/// aligned to sentence boundaries where the sentences are short enough. An edge that would
+/// cut a highlight moves to take in the whole of it, beyond `max_chars` if need be.
 pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) -> Snippet {
     // A character is at most four bytes: a longer text needs no counting to be too long.
     if text.len() <= max_chars || (text.len() <= 4 * max_chars && text.chars().count() <= max_chars)
@@ -570,6 +571,13 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
             (best, best_matches) = (i, (distinct, hits.len()));
         }
     }
+    // The highlight that byte `at` falls inside, if any: the window never cuts one, as a
+    // clipped `【环境】…` would show another match than `环境保` (the highlights are sorted
+    // and apart, so their ends are sorted too).
+    let cut = |at: usize| {
+        let i = highlights.partition_point(|h| h.end <= at);
+        highlights.get(i).filter(|h| h.start < at)
+    };
     let (mut start, mut end) = sentences[best];
     let mut chars = chars_of(best);
     if chars > max_chars {
@@ -611,6 +619,10 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
             .char_indices()
             .nth(max_chars)
             .map_or(text.len(), |(i, _)| start + i);
+        // Before the rules below, which would back off to before the highlight and drop it.
+        if let Some(h) = cut(end) {
+            end = h.end;
+        }
         if inside_word(text, end) {
             let last = highlights
                 .iter()
@@ -667,6 +679,14 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
             }
         }
     }
+    // A sentence's end, or the long sentence's start, may still fall inside a highlight
+    // (`理；并`, or one begun in the sentence before).
+    if let Some(h) = cut(start) {
+        start = h.start;
+    }
+    if let Some(h) = cut(end) {
+        end = h.end;
+    }
     let prefix = if start > 0 { "…" } else { "" };
     let suffix = if end < text.len() { "…" } else { "" };
     let mut window = String::with_capacity(end - start + 6);
@@ -676,10 +696,10 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
     let shift = prefix.len();
     let highlights = highlights
         .iter()
-        .filter(|h| h.start < end && h.end > start)
+        .filter(|h| h.start >= start && h.end <= end)
         .map(|h| Highlight {
-            start: h.start.max(start) - start + shift,
-            end: h.end.min(end) - start + shift,
+            start: h.start - start + shift,
+            end: h.end - start + shift,
         })
         .collect();
     Snippet {
@@ -807,6 +827,86 @@ mod tests {
         );
         assert!(s.to_string().contains("【人口贩运】"), "{s}");
         assert_eq!(s.text.chars().count(), 12 + 2);
+    }
+
+    /// Asserts that `s`, a snippet of `text` with `highlights`, shows a stretch of `text`
+    /// and none of the highlights cut.
+    fn assert_shows_whole_highlights(text: &str, highlights: &[Highlight], s: &Snippet) {
+        let inner = s.text.strip_prefix('…').unwrap_or(&s.text);
+        let inner = inner.strip_suffix('…').unwrap_or(inner);
+        assert!(text.contains(inner), "{s} is not in {text}");
+        for h in &s.highlights {
+            let shown = &s.text[h.start..h.end];
+            assert!(
+                highlights.iter().any(|g| &text[g.start..g.end] == shown),
+                "{s} cuts a highlight of {text}: {highlights:?}"
+            );
+        }
+        assert_eq!(
+            s.highlights.is_empty(),
+            highlights.is_empty(),
+            "{s} of {text}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_snippet_shows_a_stretch_of_the_text_and_whole_highlights(
+            text in "[人权理事会贩运。；，\n ab]{1,80}",
+            ends in proptest::collection::vec((0usize..80, 1usize..12), 0..6),
+            max_chars in 1usize..30,
+        ) {
+            // Highlights at random, sorted and apart as `merge` leaves them.
+            let bounds: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
+            let mut highlights: Vec<Highlight> = Vec::new();
+            for (from, len) in ends {
+                let (start, end) = (from % bounds.len(), (from + len) % bounds.len());
+                let (start, end) = (bounds[start], bounds[end]);
+                if start < end && highlights.last().is_none_or(|h| h.end <= start) {
+                    highlights.push(Highlight { start, end });
+                }
+            }
+            let s = snippet(&text, &highlights, max_chars);
+            assert_shows_whole_highlights(&text, &highlights, &s);
+        }
+    }
+
+    #[test]
+    fn a_snippet_never_cuts_a_highlight_of_real_text() {
+        // Each query and budget cut a highlight once: `条 环境保` showed `【环境】…`, `as a`
+        // `【as 】…`, `human rights` `【human】…`, and with one character `…【人】…`.
+        let laws = crate::search::test_corpus::texts("prc-laws.zh.jsonl.gz", 3_000);
+        let debates =
+            crate::search::test_corpus::texts("un-general-debates-2015-2024.en.jsonl.gz", 300);
+        let mut shown = 0;
+        for (texts, queries) in [
+            (&laws, ["条 环境保", "人民政府", "\"理、并\""]),
+            (&debates, ["as a", "human rights", "United Nations"]),
+        ] {
+            for query in queries {
+                let patterns = patterns_of(query);
+                let mut highlighter = Highlighter::new(&patterns);
+                for text in texts {
+                    let highlights = highlighter.highlights(text, crate::analysis::is_plain(text));
+                    if highlights.is_empty() {
+                        continue;
+                    }
+                    for max_chars in [1, 2, 7, 30, 120] {
+                        let s = snippet(text, &highlights, max_chars);
+                        assert_shows_whole_highlights(text, &highlights, &s);
+                        shown += 1;
+                    }
+                }
+            }
+        }
+        assert!(shown > 5_000, "only {shown} snippets");
+        let text = "第三条 国家保护人民的合法权益，不受侵犯。";
+        let s = snippet(text, &hl(text, "人民"), 1);
+        assert_eq!(s.to_string(), "…【人民】…");
     }
 
     /// The patterns `query` compiles to, as a search would build them.
