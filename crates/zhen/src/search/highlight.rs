@@ -134,6 +134,33 @@ fn by_position(t: &Found<'_>, offset: usize) -> Option<usize> {
     Some(t.position + offset)
 }
 
+/// [`Step`] over plain text: the start of the Han character `n` of the n-gram analyzer's
+/// positions after the one starting at byte `at`. A run goes on one position a character
+/// ([`nth_in_run`]); the next run stands two on, after the gap the analyzer leaves, which a
+/// quoted `"理、并"` spans (its sequence is `理`, then `并` two positions on). Nothing but
+/// punctuation and white space may stand in that gap: a word or number between the runs
+/// takes positions of its own, and a sequence the plain scan follows has Han terms only.
+///
+/// [`nth_in_run`]: crate::analysis::nth_in_run
+fn plain_step(text: &str, mut at: usize, mut n: usize) -> Option<usize> {
+    while n > 0 {
+        if let Some(next) = crate::analysis::nth_in_run(text, at, 1) {
+            (at, n) = (next, n - 1);
+            continue;
+        }
+        n = n.checked_sub(2)?;
+        let after = at + text[at..].chars().next()?.len_utf8();
+        let (i, c) = text[after..]
+            .char_indices()
+            .find(|(_, c)| c.is_alphanumeric())?;
+        if !crate::analysis::is_han(c) {
+            return None;
+        }
+        at = after + i;
+    }
+    Some(at)
+}
+
 /// A needed term found in a hit's text: the term is the query's own (borrowed from the
 /// patterns), so finding one allocates nothing.
 #[derive(Debug, Clone, Copy)]
@@ -245,8 +272,8 @@ impl<'p> Highlighter<'p> {
         if plain && self.plain.is_some() {
             self.plain_terms(text);
             // The tokens stand at their start bytes: a sequence goes on a number of Han
-            // characters further along the run.
-            let step = |t: &Found<'_>, offset| crate::analysis::nth_in_run(text, t.start, offset);
+            // characters further along (see `plain_step`).
+            let step = |t: &Found<'_>, offset| plain_step(text, t.start, offset);
             return merge(text, highlight_ranges(&self.tokens, self.patterns, &step));
         }
         if !self.unfolded_terms(text) {
@@ -259,8 +286,8 @@ impl<'p> Highlighter<'p> {
     }
 
     /// Collects the needed terms of plain `text` into `tokens` with [`PlainScan`], in
-    /// order, each at its start byte as its position (see [`crate::analysis::nth_in_run`]
-    /// for how a sequence goes on from there).
+    /// order, each at its start byte as its position (see [`plain_step`] for how a
+    /// sequence goes on from there).
     fn plain_terms(&mut self, text: &str) {
         let Highlighter {
             plain,
@@ -505,7 +532,8 @@ fn inside_word(text: &str, at: usize) -> bool {
 }
 
 /// Chooses the window of at most `max_chars` characters that shows the most matches,
-/// aligned to sentence boundaries where the sentences are short enough.
+/// aligned to sentence boundaries where the sentences are short enough. An edge that would
+/// cut a highlight moves to take in the whole of it, beyond `max_chars` if need be.
 pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) -> Snippet {
     // A character is at most four bytes: a longer text needs no counting to be too long.
     if text.len() <= max_chars || (text.len() <= 4 * max_chars && text.chars().count() <= max_chars)
@@ -543,6 +571,13 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
             (best, best_matches) = (i, (distinct, hits.len()));
         }
     }
+    // The highlight that byte `at` falls inside, if any: the window never cuts one, as a
+    // clipped `【环境】…` would show another match than `环境保` (the highlights are sorted
+    // and apart, so their ends are sorted too).
+    let cut = |at: usize| {
+        let i = highlights.partition_point(|h| h.end <= at);
+        highlights.get(i).filter(|h| h.start < at)
+    };
     let (mut start, mut end) = sentences[best];
     let mut chars = chars_of(best);
     if chars > max_chars {
@@ -584,6 +619,10 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
             .char_indices()
             .nth(max_chars)
             .map_or(text.len(), |(i, _)| start + i);
+        // Before the rules below, which would back off to before the highlight and drop it.
+        if let Some(h) = cut(end) {
+            end = h.end;
+        }
         if inside_word(text, end) {
             let last = highlights
                 .iter()
@@ -640,6 +679,14 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
             }
         }
     }
+    // A sentence's end, or the long sentence's start, may still fall inside a highlight
+    // (`理；并`, or one begun in the sentence before).
+    if let Some(h) = cut(start) {
+        start = h.start;
+    }
+    if let Some(h) = cut(end) {
+        end = h.end;
+    }
     let prefix = if start > 0 { "…" } else { "" };
     let suffix = if end < text.len() { "…" } else { "" };
     let mut window = String::with_capacity(end - start + 6);
@@ -649,10 +696,10 @@ pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) ->
     let shift = prefix.len();
     let highlights = highlights
         .iter()
-        .filter(|h| h.start < end && h.end > start)
+        .filter(|h| h.start >= start && h.end <= end)
         .map(|h| Highlight {
-            start: h.start.max(start) - start + shift,
-            end: h.end.min(end) - start + shift,
+            start: h.start - start + shift,
+            end: h.end - start + shift,
         })
         .collect();
     Snippet {
@@ -782,6 +829,86 @@ mod tests {
         assert_eq!(s.text.chars().count(), 12 + 2);
     }
 
+    /// Asserts that `s`, a snippet of `text` with `highlights`, shows a stretch of `text`
+    /// and none of the highlights cut.
+    fn assert_shows_whole_highlights(text: &str, highlights: &[Highlight], s: &Snippet) {
+        let inner = s.text.strip_prefix('…').unwrap_or(&s.text);
+        let inner = inner.strip_suffix('…').unwrap_or(inner);
+        assert!(text.contains(inner), "{s} is not in {text}");
+        for h in &s.highlights {
+            let shown = &s.text[h.start..h.end];
+            assert!(
+                highlights.iter().any(|g| &text[g.start..g.end] == shown),
+                "{s} cuts a highlight of {text}: {highlights:?}"
+            );
+        }
+        assert_eq!(
+            s.highlights.is_empty(),
+            highlights.is_empty(),
+            "{s} of {text}"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_snippet_shows_a_stretch_of_the_text_and_whole_highlights(
+            text in "[人权理事会贩运。；，\n ab]{1,80}",
+            ends in proptest::collection::vec((0usize..80, 1usize..12), 0..6),
+            max_chars in 1usize..30,
+        ) {
+            // Highlights at random, sorted and apart as `merge` leaves them.
+            let bounds: Vec<usize> = text
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain([text.len()])
+                .collect();
+            let mut highlights: Vec<Highlight> = Vec::new();
+            for (from, len) in ends {
+                let (start, end) = (from % bounds.len(), (from + len) % bounds.len());
+                let (start, end) = (bounds[start], bounds[end]);
+                if start < end && highlights.last().is_none_or(|h| h.end <= start) {
+                    highlights.push(Highlight { start, end });
+                }
+            }
+            let s = snippet(&text, &highlights, max_chars);
+            assert_shows_whole_highlights(&text, &highlights, &s);
+        }
+    }
+
+    #[test]
+    fn a_snippet_never_cuts_a_highlight_of_real_text() {
+        // Each query and budget cut a highlight once: `条 环境保` showed `【环境】…`, `as a`
+        // `【as 】…`, `human rights` `【human】…`, and with one character `…【人】…`.
+        let laws = crate::search::test_corpus::texts("prc-laws.zh.jsonl.gz", 3_000);
+        let debates =
+            crate::search::test_corpus::texts("un-general-debates-2015-2024.en.jsonl.gz", 300);
+        let mut shown = 0;
+        for (texts, queries) in [
+            (&laws, ["条 环境保", "人民政府", "\"理、并\""]),
+            (&debates, ["as a", "human rights", "United Nations"]),
+        ] {
+            for query in queries {
+                let patterns = patterns_of(query);
+                let mut highlighter = Highlighter::new(&patterns);
+                for text in texts {
+                    let highlights = highlighter.highlights(text, crate::analysis::is_plain(text));
+                    if highlights.is_empty() {
+                        continue;
+                    }
+                    for max_chars in [1, 2, 7, 30, 120] {
+                        let s = snippet(text, &highlights, max_chars);
+                        assert_shows_whole_highlights(text, &highlights, &s);
+                        shown += 1;
+                    }
+                }
+            }
+        }
+        assert!(shown > 5_000, "only {shown} snippets");
+        let text = "第三条 国家保护人民的合法权益，不受侵犯。";
+        let s = snippet(text, &hl(text, "人民"), 1);
+        assert_eq!(s.to_string(), "…【人民】…");
+    }
+
     /// The patterns `query` compiles to, as a search would build them.
     fn patterns_of(query: &str) -> Vec<Pattern> {
         let parsed = crate::search::query::parse(query).unwrap();
@@ -897,6 +1024,9 @@ mod tests {
             "\"人权 理事会\"",
             "联合国人权 -理事会",
             "美国将继续",
+            "\"理、并\"",
+            "\"县（市）\"",
+            "\"立法-行政\"",
         ];
         let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
         let mut texts: Vec<&str> = shipped.split("\n\n").collect();
@@ -909,6 +1039,7 @@ mod tests {
             "",
             "人权2021理事会，3.5% of 人权 Council's 人口 贩运 2nd 會 DNA-based dna's",
             "The Human Rights Council's 2021 session; human-rights councils, 2,021 RIGHTS.",
+            "处理，并；理并；理 并；理 ，并；理2并；理a，并；县（市）、县（2）市；立法——行政",
         ]);
         let mut compared = 0;
         for q in single {
@@ -933,6 +1064,68 @@ mod tests {
             "\"Human Rights Council\"",
         ] {
             assert_eq!(plain_way(&patterns_of(q), "human rights"), None, "{q}");
+        }
+    }
+
+    #[test]
+    fn a_quoted_phrase_with_punctuation_is_highlighted_across_it_in_every_hit() {
+        // The index holds no punctuation: `"理、并"` is 理, then 并 where the next run
+        // starts, which finds `理，并` too. The paragraphs that hold both characters of a
+        // phrase are the ones it could match; the law paragraphs of `县（市）` and `设，满`
+        // start at the 13,055th.
+        let pairs = [('理', '并'), ('设', '满'), ('县', '市'), ('款', '并')];
+        let laws: Vec<String> = crate::search::test_corpus::texts("prc-laws.zh.jsonl.gz", 25_000)
+            .into_iter()
+            .filter(|t| pairs.iter().any(|&(a, b)| t.contains(a) && t.contains(b)))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let mut builder = crate::IndexBuilder::create(dir.path()).unwrap();
+        builder
+            .add_paragraphs(
+                "laws",
+                &crate::search::test_corpus::paragraphs("laws", &laws),
+            )
+            .unwrap();
+        let shipped = include_str!("../../../../index-data/us-hrc-pledges-2021.zh.txt");
+        builder.add_text("pledges", shipped).unwrap();
+        builder.commit().unwrap();
+        let searcher = crate::Index::open(dir.path()).unwrap().searcher();
+        for (query, first, last) in [
+            ("\"理、并\"", "理", "并"),
+            ("\"设，满\"", "设", "满"),
+            ("\"县（市）\"", "县", "市"),
+            ("\"款，并\"", "款", "并"),
+            ("\"立法-行政\"", "立法", "行政"),
+        ] {
+            let results = searcher.search(query, 100_000).unwrap();
+            assert_eq!(results.hits.len(), results.total_hits, "{query}");
+            assert!(results.total_hits >= 1, "{query} finds nothing");
+            // From the first character to the last, with punctuation between; or one Han
+            // character, which the phrase over the gram field matches too (`县级市`: its
+            // positions are those of `县（市`).
+            let spans = |text: &str, highlights: &[Highlight]| {
+                highlights.iter().any(|h| {
+                    let gap = text[h.start..h.end]
+                        .strip_prefix(first)
+                        .and_then(|rest| rest.strip_suffix(last));
+                    gap.is_some_and(|gap| {
+                        let mut chars = gap.chars();
+                        let one_han = chars.next().is_some_and(crate::analysis::is_han)
+                            && chars.next().is_none();
+                        one_han || (!gap.is_empty() && !gap.chars().any(char::is_alphanumeric))
+                    })
+                })
+            };
+            for hit in &results.hits {
+                assert!(
+                    spans(&hit.text, &hit.highlights),
+                    "{query}: {:?} in {}",
+                    hit.highlights,
+                    hit.text
+                );
+                let shown = &hit.snippet;
+                assert!(spans(&shown.text, &shown.highlights), "{query}: {shown}");
+            }
         }
     }
 
