@@ -38,7 +38,8 @@ pub struct SearchOptions {
     /// How many hits to return at most (at least 1). A limit beyond the index's
     /// paragraphs returns them all: `usize::MAX` asks for every hit.
     pub limit: usize,
-    /// The snippet length, in characters.
+    /// The snippet length, in characters. A snippet runs over it where that takes in a
+    /// highlight whole (a snippet never cuts one).
     pub snippet_chars: usize,
     /// Whether to include the query's [`Explanation`] in the results.
     pub explain: bool,
