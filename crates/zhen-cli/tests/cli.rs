@@ -145,7 +145,16 @@ fn no_hits_is_success() {
 #[test]
 fn query_syntax_errors_exit_2_with_a_message() {
     let dir = built_index();
-    for query in ["\"人口贩运", "人口 OR", "-国会", "，。"] {
+    for (query, says) in [
+        ("\"人口贩运", "never closed"),
+        ("人口 OR", "ends the query"),
+        ("-国会", "only excludes"),
+        ("，。", "no searchable words"),
+        (
+            "人口贩运 -国会 OR 酷刑",
+            "character 10 cannot join the excluded term at character 6",
+        ),
+    ] {
         let out = zhen()
             .args(["search", query, "--index"])
             .arg(dir.path().join("idx"))
@@ -154,7 +163,7 @@ fn query_syntax_errors_exit_2_with_a_message() {
         assert_eq!(out.status.code(), Some(2), "{query}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.starts_with("zhen: error: invalid query"),
+            stderr.starts_with("zhen: error: invalid query") && stderr.contains(says),
             "{query}: {stderr}"
         );
         assert!(!stderr.contains("panicked"), "{stderr}");

@@ -169,63 +169,77 @@ fn lex(query: &str) -> Result<Vec<Lexeme>, QueryError> {
     Ok(out)
 }
 
+/// The lexeme before the current one, as far as the operators' rules go (each with its
+/// 1-based character position).
+enum Before {
+    Nothing,
+    Word,
+    Excluded(usize),
+    Or(usize),
+}
+
+fn or_cannot_join(or: usize, excluded: usize) -> QueryError {
+    QueryError::at(
+        excluded,
+        format!(
+            "`OR` at character {or} cannot join the excluded term at character {excluded}: \
+             write exclusions as separate words, e.g. `a OR b -c`"
+        ),
+    )
+}
+
 /// Parses query text; see the [module docs](self) for the syntax.
 pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
     let mut groups: Vec<Vec<Clause>> = Vec::new();
     let mut excluded = Vec::new();
-    // Position of a pending `OR`, and whether the previous lexeme can take an `OR` after it.
-    let mut pending_or: Option<usize> = None;
-    let mut can_or = false;
+    let mut before = Before::Nothing;
     for lexeme in lex(query)? {
-        match lexeme {
-            Lexeme::Or { at } => {
-                if !can_or {
-                    return Err(QueryError::at(
-                        at,
-                        format!(
-                            "`OR` at character {at} needs a word before it and after it, \
-                             e.g. `土著 OR 原住民` (write `or` in lower case to search for it)"
-                        ),
-                    ));
-                }
-                pending_or = Some(at);
-                can_or = false;
+        before = match (lexeme, before) {
+            (Lexeme::Or { at }, Before::Word) => Before::Or(at),
+            (Lexeme::Or { at }, Before::Excluded(term)) => return Err(or_cannot_join(at, term)),
+            (Lexeme::Or { at }, _) => {
+                return Err(QueryError::at(
+                    at,
+                    format!(
+                        "`OR` at character {at} needs a word before it and after it, \
+                         e.g. `土著 OR 原住民` (write `or` in lower case to search for it)"
+                    ),
+                ))
             }
-            Lexeme::Clause {
-                clause,
-                negated: true,
-                at,
-            } => {
-                if pending_or.is_some() {
-                    return Err(QueryError::at(
-                        at,
-                        format!(
-                            "`OR` cannot join an excluded term (character {at}): \
-                             write exclusions as separate words, e.g. `a OR b -c`"
-                        ),
-                    ));
-                }
+            (
+                Lexeme::Clause {
+                    negated: true, at, ..
+                },
+                Before::Or(or),
+            ) => return Err(or_cannot_join(or, at)),
+            (
+                Lexeme::Clause {
+                    clause,
+                    negated: true,
+                    at,
+                },
+                _,
+            ) => {
                 excluded.push(clause);
-                can_or = false;
+                Before::Excluded(at)
             }
-            Lexeme::Clause {
-                clause,
-                negated: false,
-                ..
-            } => {
-                match (pending_or.take(), groups.last_mut()) {
-                    (Some(_), Some(group)) => group.push(clause),
+            (Lexeme::Clause { clause, .. }, before) => {
+                match (before, groups.last_mut()) {
+                    (Before::Or(_), Some(group)) => group.push(clause),
                     _ => groups.push(vec![clause]),
                 }
-                can_or = true;
+                Before::Word
             }
-        }
+        };
     }
-    if let Some(at) = pending_or {
-        return Err(QueryError::at(
-            at,
-            format!("`OR` at character {at} ends the query: add the alternative word after it"),
-        ));
+    match before {
+        Before::Or(at) => {
+            return Err(QueryError::at(
+                at,
+                format!("`OR` at character {at} ends the query: add the alternative word after it"),
+            ))
+        }
+        Before::Nothing | Before::Word | Before::Excluded(_) => {}
     }
     if groups.is_empty() {
         return Err(if excluded.is_empty() {
@@ -1513,7 +1527,9 @@ mod tests {
             ("人口 - 贩运", 4, "excludes nothing"),
             ("OR 人口", 1, "needs a word before"),
             ("人口 OR", 4, "ends the query"),
-            ("人口 OR -贩运", 7, "cannot join"),
+            ("人口 OR -贩运", 7, "`OR` at character 4 cannot join"),
+            // The excluded term before `OR` is a word, but not one it can join.
+            ("人口 -贩运 OR 酷刑", 4, "`OR` at character 8 cannot join"),
             ("-人口", 0, "only excludes"),
             ("   ", 0, "empty"),
             ("人口 \"\"", 4, "empty"),
