@@ -172,6 +172,18 @@ fn query_syntax_errors_exit_2_with_a_message() {
 }
 
 #[test]
+fn other_spellings_of_the_operators_search_as_the_usual_ones() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    for (query, same_as) in [("警务 ＯＲ 酷刑", "警务 OR 酷刑")] {
+        let (got, want) = (search_json(&idx, &[query]), search_json(&idx, &[same_as]));
+        assert!(want["total_hits"].as_u64().unwrap() > 0, "{same_as}");
+        assert_eq!(got["total_hits"], want["total_hits"], "{query}");
+        assert_eq!(got["hits"], want["hits"], "{query}");
+    }
+}
+
+#[test]
 fn usage_errors_exit_2() {
     for args in [
         &["search"][..],

@@ -4,15 +4,18 @@
 //! 人口贩运            every word of the query must match; contiguous matches rank first
 //! 人口 贩运           the same, spaced
 //! "表达自由"          an exact phrase (also “…” and ＂…＂)
-//! 人口贩运 -国会       exclude paragraphs containing 国会
+//! 人口贩运 -国会       exclude paragraphs containing 国会 (also －国会)
 //! 土著 OR 原住民      either word (OR binds tighter than the implicit AND)
 //! ```
+//!
+//! `OR` is upper case (half- or full-width: `ＯＲ`); `or` is a word.
 
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
+use unicode_normalization::UnicodeNormalization;
 
 use super::spaced::{Bonus, Leg, Limit, SpacedWords, MAX_BONUSES};
 use super::spanned::{spanned_bigrams, SpannedPhrase};
@@ -81,6 +84,22 @@ enum Lexeme {
     Or {
         at: usize,
     },
+}
+
+/// The operator a bare word stands for, if any. Folding turns `ＯＲ` (what a Chinese input
+/// method types) into the word `or`, so the operators are told apart after the same NFKC
+/// step — but before lower-casing, which would make every `or` one.
+fn operator(word: &str, at: usize) -> Option<Lexeme> {
+    if !word
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || ('Ａ'..='Ｚ').contains(&c))
+    {
+        return None;
+    }
+    match word.nfkc().collect::<String>().as_str() {
+        "OR" => Some(Lexeme::Or { at }),
+        _ => None,
+    }
 }
 
 fn is_quote(c: char) -> bool {
@@ -156,14 +175,13 @@ fn lex(query: &str) -> Result<Vec<Lexeme>, QueryError> {
             i += 1;
         }
         let word: String = chars[word_start..i].iter().collect();
-        if word == "OR" && !negated {
-            out.push(Lexeme::Or { at: start + 1 });
-        } else {
-            out.push(Lexeme::Clause {
+        match operator(&word, start + 1) {
+            Some(op) if !negated => out.push(op),
+            _ => out.push(Lexeme::Clause {
                 clause: Clause::Words(word),
                 negated,
                 at: start + 1,
-            });
+            }),
         }
     }
     Ok(out)
@@ -1531,6 +1549,7 @@ mod tests {
             // The excluded term before `OR` is a word, but not one it can join.
             ("人口 -贩运 OR 酷刑", 4, "`OR` at character 8 cannot join"),
             ("-人口", 0, "only excludes"),
+            ("人口 ＯＲ", 4, "`OR` at character 4 ends the query"),
             ("   ", 0, "empty"),
             ("人口 \"\"", 4, "empty"),
         ] {
@@ -1541,8 +1560,22 @@ mod tests {
     }
 
     #[test]
-    fn lower_case_or_is_a_word() {
-        let q = parse("this or that").unwrap();
-        assert_eq!(q.groups.len(), 3);
+    fn lower_case_operators_are_words() {
+        for query in ["this or that", "this ｏｒ that"] {
+            let q = parse(query).unwrap();
+            assert_eq!(q.groups.len(), 3, "{query}");
+            assert!(q.excluded.is_empty(), "{query}");
+        }
+    }
+
+    #[test]
+    fn full_width_operators_and_quotes_are_the_ascii_ones() {
+        let q = parse("警务 ＯＲ 酷刑").unwrap();
+        assert_eq!(q.groups, vec![vec![words("警务"), words("酷刑")]]);
+        let q = parse("＂表达自由＂ 人权").unwrap();
+        assert_eq!(
+            q.groups,
+            vec![vec![Clause::Phrase("表达自由".into())], vec![words("人权")]]
+        );
     }
 }
