@@ -154,6 +154,9 @@ fn query_syntax_errors_exit_2_with_a_message() {
             "人口贩运 -国会 OR 酷刑",
             "character 10 cannot join the excluded term at character 6",
         ),
+        ("人权 NOT", "`NOT` at character 4 ends the query"),
+        ("人权 NOT NOT 美国", "`NOT` at character 4 needs a word"),
+        ("NOT 美国", "only excludes"),
     ] {
         let out = zhen()
             .args(["search", query, "--index"])
@@ -175,7 +178,11 @@ fn query_syntax_errors_exit_2_with_a_message() {
 fn other_spellings_of_the_operators_search_as_the_usual_ones() {
     let dir = built_index();
     let idx = dir.path().join("idx");
-    for (query, same_as) in [("警务 ＯＲ 酷刑", "警务 OR 酷刑")] {
+    for (query, same_as) in [
+        ("人权 NOT 美国", "人权 -美国"),
+        ("人权 ＮＯＴ \"美国\"", "人权 -美国"),
+        ("警务 ＯＲ 酷刑", "警务 OR 酷刑"),
+    ] {
         let (got, want) = (search_json(&idx, &[query]), search_json(&idx, &[same_as]));
         assert!(want["total_hits"].as_u64().unwrap() > 0, "{same_as}");
         assert_eq!(got["total_hits"], want["total_hits"], "{query}");

@@ -5,10 +5,11 @@
 //! 人口 贩运           the same, spaced
 //! "表达自由"          an exact phrase (also “…” and ＂…＂)
 //! 人口贩运 -国会       exclude paragraphs containing 国会 (also －国会)
+//! 人口贩运 NOT 国会    the same
 //! 土著 OR 原住民      either word (OR binds tighter than the implicit AND)
 //! ```
 //!
-//! `OR` is upper case (half- or full-width: `ＯＲ`); `or` is a word.
+//! The operators are upper case (half- or full-width: `ＯＲ`); `or` and `not` are words.
 
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
@@ -71,7 +72,7 @@ impl Clause {
 pub struct ParsedQuery {
     /// Required groups of alternatives (`a OR b c` is `[[a, b], [c]]`).
     pub groups: Vec<Vec<Clause>>,
-    /// Clauses after `-`.
+    /// Clauses after `-` or `NOT`.
     pub excluded: Vec<Clause>,
 }
 
@@ -82,6 +83,9 @@ enum Lexeme {
         at: usize,
     },
     Or {
+        at: usize,
+    },
+    Not {
         at: usize,
     },
 }
@@ -98,6 +102,7 @@ fn operator(word: &str, at: usize) -> Option<Lexeme> {
     }
     match word.nfkc().collect::<String>().as_str() {
         "OR" => Some(Lexeme::Or { at }),
+        "NOT" => Some(Lexeme::Not { at }),
         _ => None,
     }
 }
@@ -194,6 +199,7 @@ enum Before {
     Word,
     Excluded(usize),
     Or(usize),
+    Not(usize),
 }
 
 fn or_cannot_join(or: usize, excluded: usize) -> QueryError {
@@ -202,6 +208,16 @@ fn or_cannot_join(or: usize, excluded: usize) -> QueryError {
         format!(
             "`OR` at character {or} cannot join the excluded term at character {excluded}: \
              write exclusions as separate words, e.g. `a OR b -c`"
+        ),
+    )
+}
+
+fn not_needs_a_word(at: usize) -> QueryError {
+    QueryError::at(
+        at,
+        format!(
+            "`NOT` at character {at} needs a word or a quoted phrase after it, e.g. \
+             `人权 NOT 美国` (write `not` in lower case to search for it)"
         ),
     )
 }
@@ -215,6 +231,9 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
         before = match (lexeme, before) {
             (Lexeme::Or { at }, Before::Word) => Before::Or(at),
             (Lexeme::Or { at }, Before::Excluded(term)) => return Err(or_cannot_join(at, term)),
+            (Lexeme::Or { .. } | Lexeme::Not { .. }, Before::Not(not)) => {
+                return Err(not_needs_a_word(not))
+            }
             (Lexeme::Or { at }, _) => {
                 return Err(QueryError::at(
                     at,
@@ -223,6 +242,26 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
                          e.g. `土著 OR 原住民` (write `or` in lower case to search for it)"
                     ),
                 ))
+            }
+            (Lexeme::Not { at }, Before::Or(or)) => return Err(or_cannot_join(or, at)),
+            (Lexeme::Not { at }, _) => Before::Not(at),
+            (
+                Lexeme::Clause {
+                    negated: true, at, ..
+                },
+                Before::Not(not),
+            ) => {
+                return Err(QueryError::at(
+                    at,
+                    format!(
+                        "`NOT` at character {not} and the `-` at character {at} both exclude: \
+                         keep one of them"
+                    ),
+                ))
+            }
+            (Lexeme::Clause { clause, .. }, Before::Not(not)) => {
+                excluded.push(clause);
+                Before::Excluded(not)
             }
             (
                 Lexeme::Clause {
@@ -255,6 +294,15 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
             return Err(QueryError::at(
                 at,
                 format!("`OR` at character {at} ends the query: add the alternative word after it"),
+            ))
+        }
+        Before::Not(at) => {
+            return Err(QueryError::at(
+                at,
+                format!(
+                    "`NOT` at character {at} ends the query: add the word or quoted phrase to \
+                     exclude after it, e.g. `人权 NOT 美国`"
+                ),
             ))
         }
         Before::Nothing | Before::Word | Before::Excluded(_) => {}
@@ -1548,7 +1596,13 @@ mod tests {
             ("人口 OR -贩运", 7, "`OR` at character 4 cannot join"),
             // The excluded term before `OR` is a word, but not one it can join.
             ("人口 -贩运 OR 酷刑", 4, "`OR` at character 8 cannot join"),
+            ("人口 OR NOT 贩运", 7, "`OR` at character 4 cannot join"),
             ("-人口", 0, "only excludes"),
+            ("NOT 人口", 0, "only excludes"),
+            ("人口 NOT", 4, "`NOT` at character 4 ends the query"),
+            ("人口 NOT NOT 贩运", 4, "`NOT` at character 4 needs a word"),
+            ("人口 NOT OR 贩运", 4, "`NOT` at character 4 needs a word"),
+            ("人口 NOT -贩运", 8, "both exclude"),
             ("人口 ＯＲ", 4, "`OR` at character 4 ends the query"),
             ("   ", 0, "empty"),
             ("人口 \"\"", 4, "empty"),
@@ -1561,7 +1615,7 @@ mod tests {
 
     #[test]
     fn lower_case_operators_are_words() {
-        for query in ["this or that", "this ｏｒ that"] {
+        for query in ["this or that", "this not that", "this ｏｒ that"] {
             let q = parse(query).unwrap();
             assert_eq!(q.groups.len(), 3, "{query}");
             assert!(q.excluded.is_empty(), "{query}");
@@ -1572,10 +1626,25 @@ mod tests {
     fn full_width_operators_and_quotes_are_the_ascii_ones() {
         let q = parse("警务 ＯＲ 酷刑").unwrap();
         assert_eq!(q.groups, vec![vec![words("警务"), words("酷刑")]]);
-        let q = parse("＂表达自由＂ 人权").unwrap();
+        let q = parse("＂表达自由＂ ＮＯＴ 国会 人权").unwrap();
         assert_eq!(
             q.groups,
             vec![vec![Clause::Phrase("表达自由".into())], vec![words("人权")]]
+        );
+        assert_eq!(q.excluded, vec![words("国会")]);
+    }
+
+    #[test]
+    fn not_excludes_as_minus_does() {
+        let q = parse(r#"人权 NOT 美国 NOT "国会" 酷刑"#).unwrap();
+        assert_eq!(q.groups, vec![vec![words("人权")], vec![words("酷刑")]]);
+        assert_eq!(
+            q.excluded,
+            vec![words("美国"), Clause::Phrase("国会".into())]
+        );
+        assert_eq!(
+            parse("NOT 美国 人权 NOT 国会").unwrap(),
+            parse("-美国 人权 -国会").unwrap()
         );
     }
 }
