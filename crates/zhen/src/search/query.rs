@@ -301,7 +301,8 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
                 at,
                 format!(
                     "`NOT` at character {at} ends the query: add the word or quoted phrase to \
-                     exclude after it, e.g. `人权 NOT 美国`"
+                     exclude after it, e.g. `人权 NOT 美国` (write `not` in lower case to search \
+                     for it)"
                 ),
             ))
         }
@@ -1600,6 +1601,7 @@ mod tests {
             ("-人口", 0, "only excludes"),
             ("NOT 人口", 0, "only excludes"),
             ("人口 NOT", 4, "`NOT` at character 4 ends the query"),
+            ("NOT", 1, "write `not` in lower case to search for it"),
             ("人口 NOT NOT 贩运", 4, "`NOT` at character 4 needs a word"),
             ("人口 NOT OR 贩运", 4, "`NOT` at character 4 needs a word"),
             ("人口 NOT -贩运", 8, "both exclude"),
