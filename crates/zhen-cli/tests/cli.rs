@@ -182,6 +182,7 @@ fn other_spellings_of_the_operators_search_as_the_usual_ones() {
         ("人权 NOT 美国", "人权 -美国"),
         ("人权 ＮＯＴ \"美国\"", "人权 -美国"),
         ("警务 ＯＲ 酷刑", "警务 OR 酷刑"),
+        ("人权 AND 美国", "人权 美国"),
     ] {
         let (got, want) = (search_json(&idx, &[query]), search_json(&idx, &[same_as]));
         assert!(want["total_hits"].as_u64().unwrap() > 0, "{same_as}");

@@ -7,9 +7,11 @@
 //! 人口贩运 -国会       exclude paragraphs containing 国会 (also －国会)
 //! 人口贩运 NOT 国会    the same
 //! 土著 OR 原住民      either word (OR binds tighter than the implicit AND)
+//! 人权 AND 美国       the same as 人权 美国
 //! ```
 //!
-//! The operators are upper case (half- or full-width: `ＯＲ`); `or` and `not` are words.
+//! The operators are upper case (half- or full-width: `ＯＲ`); `or`, `not` and `and` are
+//! words, and so is `AND` anywhere but between two clauses.
 
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
@@ -90,10 +92,27 @@ enum Lexeme {
     },
 }
 
-/// The operator a bare word stands for, if any. Folding turns `ＯＲ` (what a Chinese input
+impl Lexeme {
+    fn is_and(&self) -> bool {
+        matches!(
+            self,
+            Lexeme::Clause { clause: Clause::Words(word), negated: false, .. }
+                if operator(word) == Some(Operator::And)
+        )
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Operator {
+    Or,
+    And,
+    Not,
+}
+
+/// The operator a bare word spells, if any. Folding turns `ＯＲ` (what a Chinese input
 /// method types) into the word `or`, so the operators are told apart after the same NFKC
 /// step — but before lower-casing, which would make every `or` one.
-fn operator(word: &str, at: usize) -> Option<Lexeme> {
+fn operator(word: &str) -> Option<Operator> {
     if !word
         .chars()
         .all(|c| c.is_ascii_uppercase() || ('Ａ'..='Ｚ').contains(&c))
@@ -101,8 +120,9 @@ fn operator(word: &str, at: usize) -> Option<Lexeme> {
         return None;
     }
     match word.nfkc().collect::<String>().as_str() {
-        "OR" => Some(Lexeme::Or { at }),
-        "NOT" => Some(Lexeme::Not { at }),
+        "OR" => Some(Operator::Or),
+        "AND" => Some(Operator::And),
+        "NOT" => Some(Operator::Not),
         _ => None,
     }
 }
@@ -180,8 +200,11 @@ fn lex(query: &str) -> Result<Vec<Lexeme>, QueryError> {
             i += 1;
         }
         let word: String = chars[word_start..i].iter().collect();
-        match operator(&word, start + 1) {
-            Some(op) if !negated => out.push(op),
+        // `AND` stays a word here: whether it stands between two clauses is the parser's to
+        // tell.
+        match (operator(&word), negated) {
+            (Some(Operator::Or), false) => out.push(Lexeme::Or { at: start + 1 }),
+            (Some(Operator::Not), false) => out.push(Lexeme::Not { at: start + 1 }),
             _ => out.push(Lexeme::Clause {
                 clause: Clause::Words(word),
                 negated,
@@ -227,7 +250,20 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
     let mut groups: Vec<Vec<Clause>> = Vec::new();
     let mut excluded = Vec::new();
     let mut before = Before::Nothing;
-    for lexeme in lex(query)? {
+    let mut lexemes = lex(query)?.into_iter().peekable();
+    while let Some(lexeme) = lexemes.next() {
+        // `AND` writes out the implicit AND, so between two clauses it is dropped; anywhere
+        // else it stays the word, as before `AND` was an operator: a query of `AND` alone
+        // searches for `and`.
+        if lexeme.is_and()
+            && matches!(before, Before::Word | Before::Excluded(_))
+            && matches!(
+                lexemes.peek(),
+                Some(Lexeme::Clause { .. } | Lexeme::Not { .. })
+            )
+        {
+            continue;
+        }
         before = match (lexeme, before) {
             (Lexeme::Or { at }, Before::Word) => Before::Or(at),
             (Lexeme::Or { at }, Before::Excluded(term)) => return Err(or_cannot_join(at, term)),
@@ -1617,7 +1653,12 @@ mod tests {
 
     #[test]
     fn lower_case_operators_are_words() {
-        for query in ["this or that", "this not that", "this ｏｒ that"] {
+        for query in [
+            "this or that",
+            "this not that",
+            "this and that",
+            "this ｏｒ that",
+        ] {
             let q = parse(query).unwrap();
             assert_eq!(q.groups.len(), 3, "{query}");
             assert!(q.excluded.is_empty(), "{query}");
@@ -1628,7 +1669,7 @@ mod tests {
     fn full_width_operators_and_quotes_are_the_ascii_ones() {
         let q = parse("警务 ＯＲ 酷刑").unwrap();
         assert_eq!(q.groups, vec![vec![words("警务"), words("酷刑")]]);
-        let q = parse("＂表达自由＂ ＮＯＴ 国会 人权").unwrap();
+        let q = parse("＂表达自由＂ ＮＯＴ 国会 ＡＮＤ 人权").unwrap();
         assert_eq!(
             q.groups,
             vec![vec![Clause::Phrase("表达自由".into())], vec![words("人权")]]
@@ -1645,8 +1686,30 @@ mod tests {
             vec![words("美国"), Clause::Phrase("国会".into())]
         );
         assert_eq!(
-            parse("NOT 美国 人权 NOT 国会").unwrap(),
+            parse("NOT 美国 人权 AND NOT 国会").unwrap(),
             parse("-美国 人权 -国会").unwrap()
         );
+    }
+
+    #[test]
+    fn and_joins_as_a_space_does() {
+        let q = parse("土著 OR 原住民 AND 权利 AND -国会").unwrap();
+        assert_eq!(
+            q.groups,
+            vec![vec![words("土著"), words("原住民")], vec![words("权利")]]
+        );
+        assert_eq!(q.excluded, vec![words("国会")]);
+    }
+
+    #[test]
+    fn and_anywhere_else_is_the_word() {
+        for (query, groups) in [
+            ("AND", vec![vec![words("AND")]]),
+            ("ＡＮＤ", vec![vec![words("ＡＮＤ")]]),
+            ("人权 AND", vec![vec![words("人权")], vec![words("AND")]]),
+            ("AND 人权", vec![vec![words("AND")], vec![words("人权")]]),
+        ] {
+            assert_eq!(parse(query).unwrap().groups, groups, "{query}");
+        }
     }
 }
