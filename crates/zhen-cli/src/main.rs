@@ -57,9 +57,13 @@ enum Command {
     /// Search the index and print the best paragraphs.
     #[command(after_help = "Query syntax:\n  \
         人口贩运              all words must match; contiguous matches rank first\n  \
-        \"表达自由\"            exact phrase (also “…”)\n  \
+        \"表达自由\"            exact phrase (also “…” and ＂…＂)\n  \
         人口贩运 -国会         exclude paragraphs containing 国会\n  \
-        警务 OR 酷刑           either word\n\n\
+        人口贩运 NOT 国会      the same\n  \
+        警务 OR 酷刑           either word\n  \
+        人权 AND 美国          the same as 人权 美国\n\
+        OR, NOT and AND are operators in upper case (also full-width: ＯＲ); in lower case \
+        they are words.\n\n\
         Examples:\n  \
         zhen search 人口贩运\n  \
         zhen search 國際勞工組織 --limit 3\n  \

@@ -145,7 +145,19 @@ fn no_hits_is_success() {
 #[test]
 fn query_syntax_errors_exit_2_with_a_message() {
     let dir = built_index();
-    for query in ["\"人口贩运", "人口 OR", "-国会", "，。"] {
+    for (query, says) in [
+        ("\"人口贩运", "never closed"),
+        ("人口 OR", "ends the query"),
+        ("-国会", "only excludes"),
+        ("，。", "no searchable words"),
+        (
+            "人口贩运 -国会 OR 酷刑",
+            "character 10 cannot join the excluded term at character 6",
+        ),
+        ("人权 NOT", "`NOT` at character 4 ends the query"),
+        ("人权 NOT NOT 美国", "`NOT` at character 4 needs a word"),
+        ("NOT 美国", "only excludes"),
+    ] {
         let out = zhen()
             .args(["search", query, "--index"])
             .arg(dir.path().join("idx"))
@@ -154,11 +166,28 @@ fn query_syntax_errors_exit_2_with_a_message() {
         assert_eq!(out.status.code(), Some(2), "{query}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            stderr.starts_with("zhen: error: invalid query"),
+            stderr.starts_with("zhen: error: invalid query") && stderr.contains(says),
             "{query}: {stderr}"
         );
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn other_spellings_of_the_operators_search_as_the_usual_ones() {
+    let dir = built_index();
+    let idx = dir.path().join("idx");
+    for (query, same_as) in [
+        ("人权 NOT 美国", "人权 -美国"),
+        ("人权 ＮＯＴ \"美国\"", "人权 -美国"),
+        ("警务 ＯＲ 酷刑", "警务 OR 酷刑"),
+        ("人权 AND 美国", "人权 美国"),
+    ] {
+        let (got, want) = (search_json(&idx, &[query]), search_json(&idx, &[same_as]));
+        assert!(want["total_hits"].as_u64().unwrap() > 0, "{same_as}");
+        assert_eq!(got["total_hits"], want["total_hits"], "{query}");
+        assert_eq!(got["hits"], want["hits"], "{query}");
     }
 }
 

@@ -4,15 +4,21 @@
 //! 人口贩运            every word of the query must match; contiguous matches rank first
 //! 人口 贩运           the same, spaced
 //! "表达自由"          an exact phrase (also “…” and ＂…＂)
-//! 人口贩运 -国会       exclude paragraphs containing 国会
+//! 人口贩运 -国会       exclude paragraphs containing 国会 (also －国会)
+//! 人口贩运 NOT 国会    the same
 //! 土著 OR 原住民      either word (OR binds tighter than the implicit AND)
+//! 人权 AND 美国       the same as 人权 美国
 //! ```
+//!
+//! The operators are upper case (half- or full-width: `ＯＲ`); `or`, `not` and `and` are
+//! words, and so is `AND` anywhere but between two clauses.
 
 use serde::Serialize;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
+use unicode_normalization::UnicodeNormalization;
 
 use super::spaced::{Bonus, Leg, Limit, SpacedWords, MAX_BONUSES};
 use super::spanned::{spanned_bigrams, SpannedPhrase};
@@ -68,7 +74,7 @@ impl Clause {
 pub struct ParsedQuery {
     /// Required groups of alternatives (`a OR b c` is `[[a, b], [c]]`).
     pub groups: Vec<Vec<Clause>>,
-    /// Clauses after `-`.
+    /// Clauses after `-` or `NOT`.
     pub excluded: Vec<Clause>,
 }
 
@@ -81,6 +87,44 @@ enum Lexeme {
     Or {
         at: usize,
     },
+    Not {
+        at: usize,
+    },
+}
+
+impl Lexeme {
+    fn is_and(&self) -> bool {
+        matches!(
+            self,
+            Lexeme::Clause { clause: Clause::Words(word), negated: false, .. }
+                if operator(word) == Some(Operator::And)
+        )
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Operator {
+    Or,
+    And,
+    Not,
+}
+
+/// The operator a bare word spells, if any. Folding turns `ＯＲ` (what a Chinese input
+/// method types) into the word `or`, so the operators are told apart after the same NFKC
+/// step — but before lower-casing, which would make every `or` one.
+fn operator(word: &str) -> Option<Operator> {
+    if !word
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || ('Ａ'..='Ｚ').contains(&c))
+    {
+        return None;
+    }
+    match word.nfkc().collect::<String>().as_str() {
+        "OR" => Some(Operator::Or),
+        "AND" => Some(Operator::And),
+        "NOT" => Some(Operator::Not),
+        _ => None,
+    }
 }
 
 fn is_quote(c: char) -> bool {
@@ -156,76 +200,149 @@ fn lex(query: &str) -> Result<Vec<Lexeme>, QueryError> {
             i += 1;
         }
         let word: String = chars[word_start..i].iter().collect();
-        if word == "OR" && !negated {
-            out.push(Lexeme::Or { at: start + 1 });
-        } else {
-            out.push(Lexeme::Clause {
+        // `AND` stays a word here: whether it stands between two clauses is the parser's to
+        // tell.
+        match (operator(&word), negated) {
+            (Some(Operator::Or), false) => out.push(Lexeme::Or { at: start + 1 }),
+            (Some(Operator::Not), false) => out.push(Lexeme::Not { at: start + 1 }),
+            _ => out.push(Lexeme::Clause {
                 clause: Clause::Words(word),
                 negated,
                 at: start + 1,
-            });
+            }),
         }
     }
     Ok(out)
+}
+
+/// The lexeme before the current one, as far as the operators' rules go (each with its
+/// 1-based character position).
+enum Before {
+    Nothing,
+    Word,
+    Excluded(usize),
+    Or(usize),
+    Not(usize),
+}
+
+fn or_cannot_join(or: usize, excluded: usize) -> QueryError {
+    QueryError::at(
+        excluded,
+        format!(
+            "`OR` at character {or} cannot join the excluded term at character {excluded}: \
+             write exclusions as separate words, e.g. `a OR b -c`"
+        ),
+    )
+}
+
+fn not_needs_a_word(at: usize) -> QueryError {
+    QueryError::at(
+        at,
+        format!(
+            "`NOT` at character {at} needs a word or a quoted phrase after it, e.g. \
+             `人权 NOT 美国` (write `not` in lower case to search for it)"
+        ),
+    )
 }
 
 /// Parses query text; see the [module docs](self) for the syntax.
 pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
     let mut groups: Vec<Vec<Clause>> = Vec::new();
     let mut excluded = Vec::new();
-    // Position of a pending `OR`, and whether the previous lexeme can take an `OR` after it.
-    let mut pending_or: Option<usize> = None;
-    let mut can_or = false;
-    for lexeme in lex(query)? {
-        match lexeme {
-            Lexeme::Or { at } => {
-                if !can_or {
-                    return Err(QueryError::at(
-                        at,
-                        format!(
-                            "`OR` at character {at} needs a word before it and after it, \
-                             e.g. `土著 OR 原住民` (write `or` in lower case to search for it)"
-                        ),
-                    ));
-                }
-                pending_or = Some(at);
-                can_or = false;
+    let mut before = Before::Nothing;
+    let mut lexemes = lex(query)?.into_iter().peekable();
+    while let Some(lexeme) = lexemes.next() {
+        // `AND` writes out the implicit AND, so between two clauses it is dropped; anywhere
+        // else it stays the word, as before `AND` was an operator: a query of `AND` alone
+        // searches for `and`.
+        if lexeme.is_and()
+            && matches!(before, Before::Word | Before::Excluded(_))
+            && matches!(
+                lexemes.peek(),
+                Some(Lexeme::Clause { .. } | Lexeme::Not { .. })
+            )
+        {
+            continue;
+        }
+        before = match (lexeme, before) {
+            (Lexeme::Or { at }, Before::Word) => Before::Or(at),
+            (Lexeme::Or { at }, Before::Excluded(term)) => return Err(or_cannot_join(at, term)),
+            (Lexeme::Or { .. } | Lexeme::Not { .. }, Before::Not(not)) => {
+                return Err(not_needs_a_word(not))
             }
-            Lexeme::Clause {
-                clause,
-                negated: true,
-                at,
-            } => {
-                if pending_or.is_some() {
-                    return Err(QueryError::at(
-                        at,
-                        format!(
-                            "`OR` cannot join an excluded term (character {at}): \
-                             write exclusions as separate words, e.g. `a OR b -c`"
-                        ),
-                    ));
-                }
+            (Lexeme::Or { at }, _) => {
+                return Err(QueryError::at(
+                    at,
+                    format!(
+                        "`OR` at character {at} needs a word before it and after it, \
+                         e.g. `土著 OR 原住民` (write `or` in lower case to search for it)"
+                    ),
+                ))
+            }
+            (Lexeme::Not { at }, Before::Or(or)) => return Err(or_cannot_join(or, at)),
+            (Lexeme::Not { at }, _) => Before::Not(at),
+            (
+                Lexeme::Clause {
+                    negated: true, at, ..
+                },
+                Before::Not(not),
+            ) => {
+                return Err(QueryError::at(
+                    at,
+                    format!(
+                        "`NOT` at character {not} and the `-` at character {at} both exclude: \
+                         keep one of them"
+                    ),
+                ))
+            }
+            (Lexeme::Clause { clause, .. }, Before::Not(not)) => {
                 excluded.push(clause);
-                can_or = false;
+                Before::Excluded(not)
             }
-            Lexeme::Clause {
-                clause,
-                negated: false,
-                ..
-            } => {
-                match (pending_or.take(), groups.last_mut()) {
-                    (Some(_), Some(group)) => group.push(clause),
+            (
+                Lexeme::Clause {
+                    negated: true, at, ..
+                },
+                Before::Or(or),
+            ) => return Err(or_cannot_join(or, at)),
+            (
+                Lexeme::Clause {
+                    clause,
+                    negated: true,
+                    at,
+                },
+                _,
+            ) => {
+                excluded.push(clause);
+                Before::Excluded(at)
+            }
+            (Lexeme::Clause { clause, .. }, before) => {
+                match (before, groups.last_mut()) {
+                    (Before::Or(_), Some(group)) => group.push(clause),
                     _ => groups.push(vec![clause]),
                 }
-                can_or = true;
+                Before::Word
             }
-        }
+        };
     }
-    if let Some(at) = pending_or {
-        return Err(QueryError::at(
-            at,
-            format!("`OR` at character {at} ends the query: add the alternative word after it"),
-        ));
+    match before {
+        Before::Or(at) => {
+            return Err(QueryError::at(
+                at,
+                format!("`OR` at character {at} ends the query: add the alternative word after it"),
+            ))
+        }
+        Before::Not(at) => {
+            return Err(QueryError::at(
+                at,
+                format!(
+                    "`NOT` at character {at} ends the query: add the word or quoted phrase to \
+                     exclude after it, e.g. `人权 NOT 美国` (write `not` in lower case to search \
+                     for it)"
+                ),
+            ))
+        }
+        Before::Nothing | Before::Word | Before::Excluded(_) => {}
     }
     if groups.is_empty() {
         return Err(if excluded.is_empty() {
@@ -1513,8 +1630,18 @@ mod tests {
             ("人口 - 贩运", 4, "excludes nothing"),
             ("OR 人口", 1, "needs a word before"),
             ("人口 OR", 4, "ends the query"),
-            ("人口 OR -贩运", 7, "cannot join"),
+            ("人口 OR -贩运", 7, "`OR` at character 4 cannot join"),
+            // The excluded term before `OR` is a word, but not one it can join.
+            ("人口 -贩运 OR 酷刑", 4, "`OR` at character 8 cannot join"),
+            ("人口 OR NOT 贩运", 7, "`OR` at character 4 cannot join"),
             ("-人口", 0, "only excludes"),
+            ("NOT 人口", 0, "only excludes"),
+            ("人口 NOT", 4, "`NOT` at character 4 ends the query"),
+            ("NOT", 1, "write `not` in lower case to search for it"),
+            ("人口 NOT NOT 贩运", 4, "`NOT` at character 4 needs a word"),
+            ("人口 NOT OR 贩运", 4, "`NOT` at character 4 needs a word"),
+            ("人口 NOT -贩运", 8, "both exclude"),
+            ("人口 ＯＲ", 4, "`OR` at character 4 ends the query"),
             ("   ", 0, "empty"),
             ("人口 \"\"", 4, "empty"),
         ] {
@@ -1525,8 +1652,64 @@ mod tests {
     }
 
     #[test]
-    fn lower_case_or_is_a_word() {
-        let q = parse("this or that").unwrap();
-        assert_eq!(q.groups.len(), 3);
+    fn lower_case_operators_are_words() {
+        for query in [
+            "this or that",
+            "this not that",
+            "this and that",
+            "this ｏｒ that",
+        ] {
+            let q = parse(query).unwrap();
+            assert_eq!(q.groups.len(), 3, "{query}");
+            assert!(q.excluded.is_empty(), "{query}");
+        }
+    }
+
+    #[test]
+    fn full_width_operators_and_quotes_are_the_ascii_ones() {
+        let q = parse("警务 ＯＲ 酷刑").unwrap();
+        assert_eq!(q.groups, vec![vec![words("警务"), words("酷刑")]]);
+        let q = parse("＂表达自由＂ ＮＯＴ 国会 ＡＮＤ 人权").unwrap();
+        assert_eq!(
+            q.groups,
+            vec![vec![Clause::Phrase("表达自由".into())], vec![words("人权")]]
+        );
+        assert_eq!(q.excluded, vec![words("国会")]);
+    }
+
+    #[test]
+    fn not_excludes_as_minus_does() {
+        let q = parse(r#"人权 NOT 美国 NOT "国会" 酷刑"#).unwrap();
+        assert_eq!(q.groups, vec![vec![words("人权")], vec![words("酷刑")]]);
+        assert_eq!(
+            q.excluded,
+            vec![words("美国"), Clause::Phrase("国会".into())]
+        );
+        assert_eq!(
+            parse("NOT 美国 人权 AND NOT 国会").unwrap(),
+            parse("-美国 人权 -国会").unwrap()
+        );
+    }
+
+    #[test]
+    fn and_joins_as_a_space_does() {
+        let q = parse("土著 OR 原住民 AND 权利 AND -国会").unwrap();
+        assert_eq!(
+            q.groups,
+            vec![vec![words("土著"), words("原住民")], vec![words("权利")]]
+        );
+        assert_eq!(q.excluded, vec![words("国会")]);
+    }
+
+    #[test]
+    fn and_anywhere_else_is_the_word() {
+        for (query, groups) in [
+            ("AND", vec![vec![words("AND")]]),
+            ("ＡＮＤ", vec![vec![words("ＡＮＤ")]]),
+            ("人权 AND", vec![vec![words("人权")], vec![words("AND")]]),
+            ("AND 人权", vec![vec![words("AND")], vec![words("人权")]]),
+        ] {
+            assert_eq!(parse(query).unwrap().groups, groups, "{query}");
+        }
     }
 }
