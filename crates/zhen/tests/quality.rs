@@ -117,6 +117,50 @@ fn unspaced_words_need_not_be_adjacent_and_adjacent_ranks_first() {
 // 3. Precision.
 
 #[test]
+fn a_part_of_a_number_range_is_found_and_the_whole_still_counts() {
+    // `2022` found nothing in `人权理事会2022-2024年任期`: the range was one token.
+    let f = numbered(&[
+        "人权理事会2022-2024年任期成员的选举。",
+        "第 16/18 号决议和第 60/251 号决议。",
+        "2022年的报告。",
+        "增长3.5%，10:30开会，2 800万美元。",
+        "1999-2000年度。",
+    ]);
+    assert_eq!(sorted(ranked(&f, "2022")), [1, 3]);
+    assert_eq!(ranked(&f, "2024"), [1]);
+    assert_eq!(ranked(&f, "2022-2024"), [1]);
+    assert_eq!(ranked(&f, "251"), [2]);
+    assert_eq!(ranked(&f, "16/18"), [2]);
+    assert_eq!(ranked(&f, "２０２４"), [1]);
+    // Decimals, times and thousands are numbers of one part.
+    for q in ["3", "5", "10", "30", "800"] {
+        assert!(ranked(&f, q).is_empty(), "{q}: {:?}", ranked(&f, q));
+    }
+    // A part is highlighted where it stands, in the hit and in its snippet.
+    let hits = search(&f, "2024");
+    let hit = &hits.hits[0];
+    let marked: Vec<&str> = hit
+        .highlights
+        .iter()
+        .map(|h| &hit.text[h.start..h.end])
+        .collect();
+    assert_eq!(marked, ["2024"], "{}", hit.text);
+    assert!(
+        hit.snippet.to_string().contains("2022-【2024】"),
+        "{}",
+        hit.snippet
+    );
+    // On the shipped document: the Council's 2022-2024 term, in its letter and its title.
+    let shipped = shipped();
+    let found = search(&shipped, "2024");
+    assert_eq!(found.total_hits, 2);
+    for hit in &found.hits {
+        assert!(hit.text.contains("2022-2024"), "{}", hit.text);
+        assert!(!hit.highlights.is_empty(), "{}", hit.text);
+    }
+}
+
+#[test]
 fn a_specific_compound_outranks_its_parts() {
     let f = shipped();
     let r = ranked(&f, "人权高专办");

@@ -6,7 +6,8 @@
 //!    Chinese, lower case — with a map from every folded byte back to the original text;
 //! 2. `script` and `segment`: Han runs through jieba (the same dictionary and mode at index
 //!    and query time), letter runs as words, digit runs as whole numbers (`1325`, `16/18`,
-//!    `2022-2024`, `2 800` → `2800`);
+//!    `2022-2024`, `2 800` → `2800`), a number's parts joined by `-` or `/` at its
+//!    position besides (`2022`, `2024`), as a compound's parts are;
 //! 3. tantivy filters: [`RemoveLongFilter`] drops pathological tokens, [`EnglishStemmer`]
 //!    stems English words (`trafficking` → `traffick`) as tantivy's `Stemmer` does, skipping
 //!    the tokens it cannot change.
@@ -36,6 +37,7 @@ mod stem;
 mod tokenizer;
 mod user_dict;
 
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
@@ -347,8 +349,8 @@ pub(crate) fn for_each_term_unfolded(
                 Some((p, false)) => p + 1,
             };
             last = Some((position, false));
-            skip_to = read_ascii_word(text, i, stems, &wanted, &mut lower, |end, term| {
-                visit(position, i, end, term)
+            skip_to = read_ascii_word(text, i, stems, &wanted, &mut lower, |start, end, term| {
+                visit(position, start, end, term)
             });
         } else if c.is_ascii_whitespace() {
             // The run goes on if Han follows; anything else closes it.
@@ -372,15 +374,16 @@ pub(crate) fn for_each_term_unfolded(
 
 /// Reads the word or number that starts with the ASCII letter or digit at byte `start` of
 /// `text`, as the n-gram analyzer reads it, and returns its end. If `wanted` accepts its
-/// first character lowercased, `visit(end, term)` gets its term (lowercased and
-/// stemmed; `lower` is the buffer for that).
+/// first character lowercased, `visit(start, end, term)` gets its term (lowercased and
+/// stemmed; `lower` is the buffer for that); then, for a number of parts
+/// ([`segment::number_parts`]), each part that `wanted` accepts.
 pub(crate) fn read_ascii_word(
     text: &str,
     start: usize,
     stems: &mut Stems,
     wanted: impl Fn(char) -> bool,
     lower: &mut String,
-    mut visit: impl FnMut(usize, &str),
+    mut visit: impl FnMut(usize, usize, &str),
 ) -> usize {
     let first = char::from(text.as_bytes()[start]);
     let (end, number) = if first.is_ascii_digit() {
@@ -405,7 +408,14 @@ pub(crate) fn read_ascii_word(
                 &*lower
             }
         };
-        stems.with_term(term, |term| visit(end, term));
+        stems.with_term(term, |term| visit(start, end, term));
+    }
+    if let Some(Cow::Borrowed(number)) = number {
+        for (a, b) in segment::number_parts(number) {
+            if wanted(char::from(number.as_bytes()[a])) {
+                stems.with_term(&number[a..b], |term| visit(start + a, start + b, term));
+            }
+        }
     }
     end
 }

@@ -242,8 +242,8 @@ fn words(
     // Only ASCII letters and digits start a word or number in plain text, and each one
     // read is skipped whole: the next such byte after it starts the next.
     while let Some(start) = next_ascii_alphanumeric(bytes, at) {
-        let end = super::read_ascii_word(text, start, stems, &wanted, &mut lower, |end, term| {
-            visit(start, end, term)
+        let end = super::read_ascii_word(text, start, stems, &wanted, &mut lower, |s, e, term| {
+            visit(s, e, term)
         });
         at = end.max(start + 1);
     }

@@ -157,7 +157,14 @@ pub(crate) fn segment(
                     i = end;
                 }
                 (end, Some(number)) => {
+                    let as_written = matches!(number, Cow::Borrowed(_));
                     emit(i, end, number, TokenKind::Number, true);
+                    if as_written {
+                        for (a, b) in number_parts(&text[i..end]) {
+                            let part = Cow::Borrowed(&text[i + a..i + b]);
+                            emit(i + a, i + b, part, TokenKind::Number, false);
+                        }
+                    }
                     i = end;
                 }
             },
@@ -246,6 +253,27 @@ fn word_end_by_char(text: &str, start: usize) -> usize {
     end
 }
 
+/// The parts of a number joined by `-` or `/` (`2022-2024`, `16/18`), as byte ranges of
+/// `number`; none for a number of one part. A number stays whole (a query for `2022-2024`
+/// finds that range, not every 2022), and its parts stand at its position besides, as a
+/// compound's do: a query for `2022` finds `2022-2024年任期` too. Decimals and times
+/// (`3.5`, `10:30`) are not split: `3` is not in `3.5`.
+pub(crate) fn number_parts(number: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let split = number.contains(['-', '/']);
+    let mut start = 0;
+    number
+        .match_indices(['-', '/'])
+        .map(|(at, _)| at)
+        .chain(std::iter::once(number.len()))
+        .filter(move |_| split)
+        .map(move |end| {
+            let part = (start, end);
+            start = end + 1;
+            part
+        })
+        .filter(|&(a, b)| a < b)
+}
+
 /// Scans a number starting at `start`; returns its end and its token text.
 fn number_end(text: &str, start: usize) -> (usize, Cow<'_, str>) {
     let bytes = text.as_bytes();
@@ -331,6 +359,39 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn a_number_of_parts_joined_by_dash_or_slash_has_them_besides() {
+        fn parts(n: &str) -> Vec<&str> {
+            number_parts(n).map(|(a, b)| &n[a..b]).collect()
+        }
+        assert_eq!(parts("2022-2024"), ["2022", "2024"]);
+        assert_eq!(parts("16/18"), ["16", "18"]);
+        assert_eq!(parts("2021-03-05"), ["2021", "03", "05"]);
+        assert_eq!(parts("1.5-2.5"), ["1.5", "2.5"]);
+        for whole in ["1325", "3.5", "10:30", "2800"] {
+            assert!(parts(whole).is_empty(), "{whole}");
+        }
+        // In the token stream: the whole, then its parts at its position.
+        let mut tokens = Vec::new();
+        segment(
+            None,
+            HanMode::Chars,
+            "第 60/251 号",
+            |a, b, t, kind, step| {
+                tokens.push((a, b, t.into_owned(), kind, step));
+            },
+        );
+        let number = |a, b, t: &str, step| (a, b, t.to_owned(), TokenKind::Number, step);
+        assert_eq!(
+            tokens[1..4],
+            [
+                number(4, 10, "60/251", 2),
+                number(4, 6, "60", 0),
+                number(7, 10, "251", 0)
+            ]
+        );
     }
 
     #[test]

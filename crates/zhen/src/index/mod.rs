@@ -51,8 +51,9 @@ pub use update::{IndexUpdater, UpdateReport};
 // carry a SEAL. 10: a paragraph's stored values are one record (`index::record`). 11: the
 // record says whether its text is plain (`analysis::is_plain`). 12: a fast field orders
 // equal scores (`schema::tie_order`). 13: folding turns `’` into `'` (`Australia’s` is
-// stemmed as `Australia's`). 14: and `‘` and `ʼ`.
-pub const INDEX_FORMAT: u32 = 14;
+// stemmed as `Australia's`). 14: and `‘` and `ʼ`. 15: a number's parts stand at its
+// position (`2022-2024` holds `2022` and `2024`).
+pub const INDEX_FORMAT: u32 = 15;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";
