@@ -257,6 +257,104 @@ fn updates_add_replace_skip_unchanged_and_remove_by_document_id() {
     assert_eq!(searcher.search("丙", 10).unwrap().total_hits, 0);
 }
 
+/// Every file of the index's live generation but its lock files, with size and
+/// modification time.
+fn generation_files(idx: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let current = std::fs::read_to_string(idx.join("CURRENT")).unwrap();
+    let generation = idx.join(current.trim());
+    let mut files: Vec<_> = std::fs::read_dir(&generation)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().contains("lock"))
+        .map(|p| {
+            let m = std::fs::metadata(&p).unwrap();
+            (p, m.len(), m.modified().unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn updates_that_change_nothing_write_nothing_and_list_each_source_once() {
+    // Every `--add` appended its files to the sources again (9,300 after 30 updates of
+    // 300 files, read at every open: a cold search went from 3.5 to 22.8 ms), and
+    // committed though nothing changed.
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    for (name, text) in [("a", "甲"), ("b", "乙"), ("c", "丙")] {
+        std::fs::write(docs.join(format!("{name}.txt")), versioned(text, 2)).unwrap();
+    }
+    let idx = dir.path().join("idx");
+    let mut builder = IndexBuilder::create(&idx).unwrap();
+    builder.add_path(&docs).unwrap();
+    builder.commit().unwrap();
+    let sources = |idx: &Path| Index::open(idx).unwrap().stats().unwrap().sources;
+    assert_eq!(sources(&idx), 3);
+    let before = generation_files(&idx);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for _ in 0..3 {
+        let mut update = IndexUpdater::open(&idx).unwrap();
+        assert_eq!(update.add_path(&docs).unwrap(), 3);
+        let report = update.commit().unwrap();
+        assert_eq!((report.unchanged, report.added, report.replaced), (3, 0, 0));
+        assert_eq!((report.documents, report.paragraphs), (3, 6));
+    }
+    assert_eq!(generation_files(&idx), before, "nothing rewritten");
+    assert_eq!(sources(&idx), 3);
+
+    // A changed file replaces its entry; a removed document's file leaves the list, as a
+    // fresh build of the same files would have it. Removing it twice is no warning.
+    std::fs::write(docs.join("b.txt"), versioned("丁", 3)).unwrap();
+    std::fs::remove_file(docs.join("c.txt")).unwrap();
+    let mut update = IndexUpdater::open(&idx).unwrap();
+    assert!(update.remove("c").unwrap());
+    assert!(update.remove("c").unwrap());
+    update.add_path(&docs).unwrap();
+    let report = update.commit().unwrap();
+    assert_eq!(
+        (report.unchanged, report.replaced, report.removed),
+        (1, 1, 1)
+    );
+    assert!(report.not_found.is_empty(), "{:?}", report.not_found);
+    let fresh = dir.path().join("fresh");
+    let mut builder = IndexBuilder::create(&fresh).unwrap();
+    builder.add_path(&docs).unwrap();
+    builder.commit().unwrap();
+    assert_eq!(sources(&idx), sources(&fresh));
+    assert_eq!(sources(&idx), 2);
+}
+
+#[test]
+fn a_document_whose_records_are_apart_is_reported_as_replaced_when_it_grew() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = |doc: &str, n: u32| {
+        format!(r#"{{"id": "{doc}-{n}", "doc_id": "{doc}", "text": "第{n}条 {doc}的规定。"}}"#)
+    };
+    let first = dir.path().join("first.jsonl");
+    std::fs::write(&first, [record("X", 1), record("X", 2)].join("\n")).unwrap();
+    let second = dir.path().join("second.jsonl");
+    let lines = [
+        record("X", 1),
+        record("X", 2),
+        record("Y", 1),
+        record("X", 3),
+    ];
+    std::fs::write(&second, lines.join("\n")).unwrap();
+    let idx = dir.path().join("idx");
+    let mut builder = IndexBuilder::create(&idx).unwrap();
+    builder.add_path(&first).unwrap();
+    builder.commit().unwrap();
+    let mut update = IndexUpdater::open(&idx).unwrap();
+    update.add_path(&second).unwrap();
+    let report = update.commit().unwrap();
+    // X gained a paragraph: it was "1 added, 0 replaced, 1 unchanged".
+    assert_eq!((report.added, report.replaced, report.unchanged), (1, 1, 0));
+    let searcher = Index::open(&idx).unwrap().searcher();
+    assert_eq!(searcher.search("X的规定", 10).unwrap().total_hits, 3);
+}
+
 /// An index of one document saying `旧的内容`, and a searcher over it.
 fn old_content_index() -> (tempfile::TempDir, Searcher) {
     let dir = tempfile::tempdir().unwrap();

@@ -52,6 +52,9 @@ pub struct IndexUpdater {
     writer: IndexWriter,
     searcher: Searcher,
     meta: IndexMeta,
+    /// `meta` as the update found it, serialised: an update that changes neither the
+    /// documents nor it commits nothing.
+    opened_meta: String,
     /// The documents this update has touched so far.
     touched: HashMap<String, Touch>,
     claims: feed::Claims,
@@ -136,6 +139,7 @@ impl IndexUpdater {
             .map_err(write_err)?;
         let searcher = index.reader.searcher();
         let meta = index.meta.clone();
+        let opened_meta = serde_json::to_string(&meta).unwrap_or_default();
         let report = UpdateReport {
             dir: index.dir.clone(),
             ..UpdateReport::default()
@@ -145,6 +149,7 @@ impl IndexUpdater {
             writer,
             searcher,
             meta,
+            opened_meta,
             touched: HashMap::new(),
             claims: feed::Claims::default(),
             report,
@@ -187,7 +192,8 @@ impl IndexUpdater {
     /// Removes a document and all its paragraphs. Returns whether the index held it.
     pub fn remove(&mut self, doc_id: &str) -> Result<bool> {
         let gone = match self.touched.get(doc_id).copied() {
-            Some(Touch::Removed) => 0,
+            // Given twice: removed already, which is not "not found".
+            Some(Touch::Removed) => return Ok(true),
             // Its old paragraphs are deleted already; the delete also takes the new ones.
             Some(Touch::Written(n)) => n,
             Some(Touch::Unchanged) | None => self.live_paragraphs(doc_id)?,
@@ -198,7 +204,9 @@ impl IndexUpdater {
             None => gone > 0,
         };
         if !held {
-            self.report.not_found.push(doc_id.to_owned());
+            if !self.report.not_found.iter().any(|id| id == doc_id) {
+                self.report.not_found.push(doc_id.to_owned());
+            }
             return Ok(false);
         }
         self.writer.delete_term(self.doc_term(doc_id));
@@ -206,6 +214,10 @@ impl IndexUpdater {
         self.meta.documents -= 1;
         self.report.removed += 1;
         self.touched.insert(doc_id.to_owned(), Touch::Removed);
+        // A text document's source goes with it (a corpus's other documents stay).
+        self.meta.sources.retain(|s| {
+            s.kind != "text" || (s.source != doc_id && feed::doc_id(Path::new(&s.source)) != doc_id)
+        });
         Ok(true)
     }
 
@@ -217,6 +229,14 @@ impl IndexUpdater {
             source: e,
         };
         let payload = serde_json::to_string(&self.meta).map_err(|e| wrap(Box::new(e)))?;
+        self.report.paragraphs = self.meta.paragraphs;
+        self.report.documents = self.meta.documents;
+        let wrote = self.report.added + self.report.replaced + self.report.removed > 0;
+        if !wrote && payload == self.opened_meta {
+            // Every document given was unchanged: the index stays as it is, files, seal
+            // and all (the writer, dropped, discards nothing).
+            return Ok(self.report);
+        }
         let mut prepared = self
             .writer
             .prepare_commit()
@@ -231,8 +251,6 @@ impl IndexUpdater {
         // this fails or is killed first, the update is still complete; opens verify every
         // file until the next seal.)
         integrity::seal(&self.index.generation).map_err(|e| wrap(Box::new(e)))?;
-        self.report.paragraphs = self.meta.paragraphs;
-        self.report.documents = self.meta.documents;
         Ok(self.report)
     }
 
@@ -335,7 +353,10 @@ impl feed::Sink for IndexUpdater {
                 return self.write(fields, &paragraphs, hash);
             }
             Some(Touch::Unchanged) => {
-                // The first records matched what is stored, these continue the document.
+                // The first records matched what is stored, these continue the document
+                // (its records are not adjacent in the file): it has changed after all.
+                self.report.unchanged -= 1;
+                self.report.replaced += 1;
                 self.touched.insert(id.to_owned(), Touch::Written(n));
                 return self.write(fields, &paragraphs, hash);
             }
@@ -365,7 +386,17 @@ impl feed::Sink for IndexUpdater {
     }
 
     fn source_done(&mut self, info: SourceInfo) {
-        self.meta.sources.push(info);
+        // A source read again (`--add` of a file the index was built from) replaces its
+        // entry: appended, every update grew the list, which every open reads.
+        match self
+            .meta
+            .sources
+            .iter_mut()
+            .find(|s| s.source == info.source)
+        {
+            Some(entry) => *entry = info,
+            None => self.meta.sources.push(info),
+        }
     }
 
     fn progress(&mut self, _source: &Path, _bytes: u64, _size: u64) {}
