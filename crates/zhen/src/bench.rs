@@ -72,12 +72,10 @@ pub fn builtin_queries() -> Vec<BenchQuery> {
 /// The form of a query-file line, for messages.
 const QUERY_LINE: &str = "write one query per line, as `QUERY` or `CLASS<TAB>QUERY`";
 
-/// Reads and parses a query file; see [`parse_queries`].
+/// Reads and parses a query file, in any encoding a source may have (see
+/// [`crate::source`]); see [`parse_queries`].
 pub fn read_queries(path: &Path) -> Result<Vec<BenchQuery>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::source::read(path)?.text;
     // A byte-order mark (as editors on Windows save UTF-8) is not part of the first query.
     parse_queries(path, text.strip_prefix('\u{feff}').unwrap_or(&text))
 }
@@ -100,7 +98,12 @@ pub fn parse_queries(path: &Path, text: &str) -> Result<Vec<BenchQuery>> {
             line: i + 1,
             reason: format!("{reason}; {QUERY_LINE}"),
         };
-        let columns: Vec<&str> = line.split('\t').map(str::trim).collect();
+        let mut columns: Vec<&str> = line.split('\t').map(str::trim).collect();
+        // A tab after `CLASS<TAB>QUERY`, as a spreadsheet leaves it (and as `eval` reads
+        // its files, an empty notes column), ends the line.
+        if columns.len() == 3 && columns[2].is_empty() {
+            columns.pop();
+        }
         let mut query = match columns.as_slice() {
             [query] => BenchQuery::new("query", query),
             ["", _] => return Err(bad("the class before the tab is empty")),
@@ -363,6 +366,40 @@ mod tests {
             (p.p50_us, p.p95_us, p.p99_us, p.max_us),
             (50.0, 95.0, 99.0, 100.0)
         );
+    }
+
+    #[test]
+    fn query_files_in_the_encodings_of_sources_and_with_a_trailing_tab() {
+        // A GBK or UTF-16 file was "stream did not contain valid UTF-8", with no byte
+        // named; `CLASS<TAB>QUERY<TAB>` was "the line has 2 tabs".
+        let dir = tempfile::tempdir().unwrap();
+        let text = "compound\t人口贩运\t\r\n劳工\r\n";
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        for (name, bytes) in [("gbk.txt", gbk.to_vec()), ("utf16.txt", utf16)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let queries: Vec<(String, String)> = read_queries(&path)
+                .unwrap()
+                .into_iter()
+                .map(|q| (q.class, q.query))
+                .collect();
+            assert_eq!(
+                queries,
+                [
+                    ("compound".to_owned(), "人口贩运".to_owned()),
+                    ("query".to_owned(), "劳工".to_owned())
+                ],
+                "{name}"
+            );
+        }
+        let binary = dir.path().join("q.bin");
+        std::fs::write(&binary, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+        let err = read_queries(&binary).unwrap_err().to_string();
+        assert!(err.contains("q.bin") && err.contains("byte"), "{err}");
     }
 
     #[test]

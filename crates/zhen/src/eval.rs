@@ -35,12 +35,10 @@ pub struct Judgement {
     pub line: usize,
 }
 
-/// Reads and parses a qrels file.
+/// Reads and parses a qrels file, in any encoding a source may have (UTF-8, UTF-16,
+/// GB18030, Big5: see [`crate::source`]): a qrels file saved as GBK is read as such.
 pub fn read_qrels(path: &Path) -> Result<Vec<Judgement>> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::source::read(path)?.text;
     // A byte-order mark (as editors on Windows save UTF-8) is not part of the first query.
     parse_qrels(path, text.strip_prefix('\u{feff}').unwrap_or(&text))
 }
@@ -270,6 +268,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("q.tsv:1: expected"), "{err}");
+    }
+
+    #[test]
+    fn a_qrels_file_saved_as_gbk_is_read() {
+        // It was "cannot read qrels.tsv: stream did not contain valid UTF-8".
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("qrels.tsv");
+        let (gbk, _, _) = encoding_rs::GBK.encode("人口贩运\t29:2 18:2\t主题\n劳工\t25:1\n");
+        std::fs::write(&path, gbk).unwrap();
+        let judged: Vec<(String, Vec<(u32, u32)>)> = read_qrels(&path)
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.query, j.relevant))
+            .collect();
+        assert_eq!(
+            judged,
+            [
+                ("人口贩运".to_owned(), vec![(29, 2), (18, 2)]),
+                ("劳工".to_owned(), vec![(25, 1)])
+            ]
+        );
     }
 
     #[test]
