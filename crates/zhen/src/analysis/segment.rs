@@ -259,19 +259,26 @@ fn word_end_by_char(text: &str, start: usize) -> usize {
 /// compound's do: a query for `2022` finds `2022-2024年任期` too. Decimals and times
 /// (`3.5`, `10:30`) are not split: `3` is not in `3.5`.
 pub(crate) fn number_parts(number: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let split = number.contains(['-', '/']);
-    let mut start = 0;
-    number
-        .match_indices(['-', '/'])
-        .map(|(at, _)| at)
-        .chain(std::iter::once(number.len()))
-        .filter(move |_| split)
-        .map(move |end| {
-            let part = (start, end);
-            start = end + 1;
-            part
+    // Most numbers are of one part, and every number of a highlighted text is asked.
+    let split = number.bytes().any(|b| b == b'-' || b == b'/');
+    split
+        .then(|| {
+            let mut start = 0;
+            number
+                .bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'-' || b == b'/')
+                .map(|(at, _)| at)
+                .chain(std::iter::once(number.len()))
+                .map(move |end| {
+                    let part = (start, end);
+                    start = end + 1;
+                    part
+                })
+                .filter(|&(a, b)| a < b)
         })
-        .filter(|&(a, b)| a < b)
+        .into_iter()
+        .flatten()
 }
 
 /// Scans a number starting at `start`; returns its end and its token text.

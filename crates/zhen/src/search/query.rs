@@ -18,7 +18,6 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQu
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
-use unicode_normalization::UnicodeNormalization;
 
 use super::spaced::{Bonus, Leg, Limit, SpacedWords, MAX_BONUSES};
 use super::spanned::{spanned_bigrams, SpannedPhrase};
@@ -109,20 +108,26 @@ enum Operator {
     Not,
 }
 
-/// The operator a bare word spells, if any. Folding turns `ＯＲ` (what a Chinese input
-/// method types) into the word `or`, so the operators are told apart after the same NFKC
-/// step — but before lower-casing, which would make every `or` one.
+/// The operator a bare word spells, if any: `OR`, `AND` or `NOT` in upper-case ASCII or
+/// full-width capitals (`ＯＲ`, what a Chinese input method types, which folding would make
+/// the word `or`). Read letter by letter, as NFKC maps those capitals, without running it:
+/// every bare word of every query is asked.
 fn operator(word: &str) -> Option<Operator> {
-    if !word
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || ('Ａ'..='Ｚ').contains(&c))
-    {
-        return None;
+    let mut letters = [0u8; 3];
+    let mut n = 0;
+    for c in word.chars() {
+        let letter = match c {
+            'A'..='Z' => c as u8,
+            'Ａ'..='Ｚ' => (u32::from(c) - 0xFEE0) as u8,
+            _ => return None,
+        };
+        *letters.get_mut(n)? = letter;
+        n += 1;
     }
-    match word.nfkc().collect::<String>().as_str() {
-        "OR" => Some(Operator::Or),
-        "AND" => Some(Operator::And),
-        "NOT" => Some(Operator::Not),
+    match &letters[..n] {
+        b"OR" => Some(Operator::Or),
+        b"AND" => Some(Operator::And),
+        b"NOT" => Some(Operator::Not),
         _ => None,
     }
 }
