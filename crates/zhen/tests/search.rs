@@ -306,6 +306,74 @@ fn refuses_to_overwrite_a_directory_that_is_not_an_index() {
 }
 
 #[test]
+fn a_counterpart_is_in_the_other_language_and_of_the_same_kind() {
+    // The shipped document is Chinese but for its English cover-page block, which every
+    // unnumbered Chinese block (title, headings) got as its "translation".
+    let f = fixture();
+    let mut options = zhen::SearchOptions::with_limit(50);
+    options.parallel = true;
+    let hits = f.searcher.search_with("人权", &options).unwrap().hits;
+    assert!(hits.len() > 10);
+    for hit in &hits {
+        assert!(
+            matches!(hit.parallel, Some(None)),
+            "{}: {:?}",
+            hit.text,
+            hit.parallel
+        );
+    }
+
+    // A paragraph of neither language (`3.`, `2015`) is no one's counterpart, and the
+    // only paragraph of the other language answers from either side.
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("p.jsonl");
+    let records = [
+        r#"{"id": "a1", "doc_id": "d8", "para": 3, "text": "3. 人口贩运问题。"}"#,
+        r#"{"id": "a2", "doc_id": "d8", "para": 3, "text": "3."}"#,
+        r#"{"id": "a3", "doc_id": "d8", "para": 3, "text": "3. The trafficking problem."}"#,
+        r#"{"id": "b1", "doc_id": "d7", "text": "打击人口贩运的报告。"}"#,
+        r#"{"id": "b2", "doc_id": "d7", "text": "2015"}"#,
+        r#"{"id": "b3", "doc_id": "d7", "text": "A report on trafficking."}"#,
+        r#"{"id": "c1", "doc_id": "d5", "para": 1, "text": "人口贩运的定义。"}"#,
+        r#"{"id": "c2", "doc_id": "d5", "text": "What trafficking means."}"#,
+    ];
+    std::fs::write(&corpus, records.join("\n")).unwrap();
+    let idx = dir.path().join("idx");
+    let mut builder = IndexBuilder::create(&idx).unwrap();
+    builder.add_path(&corpus).unwrap();
+    builder.commit().unwrap();
+    let searcher = Index::open(&idx).unwrap().searcher();
+    let pairs = |query: &str| -> Vec<(String, Option<String>)> {
+        let mut pairs: Vec<_> = searcher
+            .search_with(query, &options)
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| (h.doc, h.parallel.flatten().map(|p| p.text)))
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    let some = |doc: &str, text: &str| (doc.to_owned(), Some(text.to_owned()));
+    assert_eq!(
+        pairs("人口贩运"),
+        [
+            some("d5", "What trafficking means."),
+            some("d7", "A report on trafficking."),
+            some("d8", "3. The trafficking problem."),
+        ]
+    );
+    assert_eq!(
+        pairs("trafficking"),
+        [
+            some("d5", "人口贩运的定义。"),
+            some("d7", "打击人口贩运的报告。"),
+            some("d8", "3. 人口贩运问题。"),
+        ]
+    );
+}
+
+#[test]
 fn a_file_given_as_the_index_directory_is_named_as_a_file_and_kept() {
     // It was "cannot read FILE/CURRENT: Not a directory (os error 20)".
     let dir = tempfile::tempdir().unwrap();

@@ -132,7 +132,8 @@ pub struct Hit {
 }
 
 /// A hit's counterpart in the other language of a parallel document: the paragraph of the
-/// same document in another language with the same paragraph number, or the only one.
+/// same document in the other language (Chinese or English) with the same paragraph
+/// number, or the only one of the same kind.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Parallel {
@@ -653,14 +654,22 @@ fn top_of_tiers(
     Ok(top)
 }
 
-/// The paragraph of `p`'s document in another language that corresponds to it: the one
-/// with the same paragraph number, else the only one.
+/// The paragraph of `p`'s document in the other language (Chinese for English, English for
+/// Chinese) that corresponds to it: the one with the same paragraph number, else the only
+/// one of the same kind. Paragraphs of neither language (`und`: numbers, symbols) are no
+/// one's counterpart, and a block of another kind is none either: the cover page's
+/// metadata of a document written in one language is not the translation of its title.
 fn parallel_of(
     searcher: &tantivy::Searcher,
     fields: &Fields,
     stores: &stored::OpenStores<'_>,
     p: &Paragraph,
 ) -> Result<Option<Parallel>> {
+    let other = match p.lang {
+        crate::Lang::Zh => crate::Lang::En,
+        crate::Lang::En => crate::Lang::Zh,
+        crate::Lang::Und => return Ok(None),
+    };
     let query = BooleanQuery::new(vec![
         (
             Occur::Must,
@@ -670,15 +679,15 @@ fn parallel_of(
             )) as Box<dyn Query>,
         ),
         (
-            Occur::MustNot,
+            Occur::Must,
             Box::new(TermQuery::new(
-                Term::from_field_text(fields.lang, p.lang.code()),
+                Term::from_field_text(fields.lang, other.code()),
                 IndexRecordOption::Basic,
             )),
         ),
     ]);
     // A parallel document has a counterpart per paragraph; more than this many paragraphs
-    // in other languages is not one.
+    // in the other language is not one.
     const MAX_CANDIDATES: usize = 10_000;
     let candidates = searcher.search(
         &query,
@@ -688,9 +697,12 @@ fn parallel_of(
     for (_, address) in candidates {
         others.push(stores.record(searcher, address)?.paragraph);
     }
-    let chosen = match p.number {
-        Some(n) => others.into_iter().find(|o| o.number == Some(n)),
-        None if others.len() == 1 => others.pop(),
+    let same_number = p
+        .number
+        .and_then(|n| others.iter().position(|o| o.number == Some(n)));
+    let chosen = match same_number {
+        Some(i) => Some(others.swap_remove(i)),
+        None if others.len() == 1 && others[0].kind == p.kind => others.pop(),
         None => None,
     };
     Ok(chosen.map(|o| Parallel {
