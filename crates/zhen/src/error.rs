@@ -68,6 +68,17 @@ pub enum Error {
     )]
     EmptyDocumentId,
 
+    /// A document was given without text (the library's `add_text` or `add_paragraphs`):
+    /// it would count as a document with nothing to find.
+    #[error(
+        "document `{id}` has no text to index: give it its text, or, to take it out of an \
+         index, remove it (`IndexUpdater::remove`, `zhen index --remove`)"
+    )]
+    EmptyDocument {
+        /// The document id.
+        id: String,
+    },
+
     /// There is no index at the given place.
     #[error("no zhen index at {}: build one with `zhen index SOURCES... --index {}`", path.display(), path.display())]
     IndexNotFound {

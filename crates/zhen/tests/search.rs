@@ -401,12 +401,26 @@ fn a_document_needs_a_name() {
         let err = builder.add_text(id, "1. 打击人口贩运。").unwrap_err();
         assert!(matches!(err, Error::EmptyDocumentId), "{err}");
     }
+    // Nor a document without text: it counted as a document that nothing could find or
+    // remove.
+    for text in ["", " \n\n \u{3000}"] {
+        let err = builder.add_text("blank", text).unwrap_err();
+        assert!(
+            matches!(&err, Error::EmptyDocument { id } if id == "blank"),
+            "{err}"
+        );
+    }
+    let err = builder.add_paragraphs("none", &[]).unwrap_err();
+    assert!(matches!(err, Error::EmptyDocument { .. }), "{err}");
     builder.add_text("pledges", "1. 打击人口贩运。").unwrap();
     builder.commit().unwrap();
     let mut update = zhen::IndexUpdater::open(dir.path()).unwrap();
     let err = update.add_text("", "1. 人权理事会。").unwrap_err();
     assert!(matches!(err, Error::EmptyDocumentId), "{err}");
-    update.commit().unwrap();
+    let err = update.add_text("blank", "   ").unwrap_err();
+    assert!(matches!(err, Error::EmptyDocument { .. }), "{err}");
+    let report = update.commit().unwrap();
+    assert_eq!((report.documents, report.paragraphs), (1, 1));
     let hits = Index::open(dir.path())
         .unwrap()
         .searcher()

@@ -93,6 +93,9 @@ pub(crate) fn paragraphs(sink: &mut impl Sink, id: &str, paragraphs: &[Paragraph
     if id.trim().is_empty() {
         return Err(Error::EmptyDocumentId);
     }
+    if paragraphs.iter().all(|p| p.text.trim().is_empty()) {
+        return Err(Error::EmptyDocument { id: id.to_owned() });
+    }
     if let Some(earlier) = sink.claims().taken(id, None) {
         return Err(taken(Path::new(id), id, &earlier, 0, ""));
     }

@@ -359,14 +359,16 @@ impl IndexBuilder {
     }
 
     /// Adds a document given as text.
-    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`].
+    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`], a document without text
+    /// with [`Error::EmptyDocument`].
     pub fn add_text(&mut self, doc_id: &str, text: &str) -> Result<()> {
         self.add_paragraphs(doc_id, &document::parse(doc_id, text))
     }
 
     /// Adds already parsed paragraphs as one document (for callers with their own
     /// document model).
-    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`].
+    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`], a document without text
+    /// with [`Error::EmptyDocument`].
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
         feed::paragraphs(self, doc_id, paragraphs)
     }

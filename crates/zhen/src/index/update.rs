@@ -178,13 +178,15 @@ impl IndexUpdater {
     }
 
     /// Adds or replaces a document given as text.
-    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`].
+    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`], a document without text
+    /// with [`Error::EmptyDocument`].
     pub fn add_text(&mut self, doc_id: &str, text: &str) -> Result<()> {
         self.add_paragraphs(doc_id, &document::parse(doc_id, text))
     }
 
     /// Adds or replaces a document given as paragraphs.
-    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`].
+    /// An empty `doc_id` fails with [`Error::EmptyDocumentId`], a document without text
+    /// with [`Error::EmptyDocument`].
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
         feed::paragraphs(self, doc_id, paragraphs)
     }
