@@ -535,6 +535,9 @@ fn inside_word(text: &str, at: usize) -> bool {
 /// aligned to sentence boundaries where the sentences are short enough. An edge that would
 /// cut a highlight moves to take in the whole of it, beyond `max_chars` if need be.
 pub(crate) fn snippet(text: &str, highlights: &[Highlight], max_chars: usize) -> Snippet {
+    // A budget of nothing still shows a match: as a budget of one, the first highlight
+    // whole (it was `……`, the window empty).
+    let max_chars = max_chars.max(1);
     // A character is at most four bytes: a longer text needs no counting to be too long.
     if text.len() <= max_chars || (text.len() <= 4 * max_chars && text.chars().count() <= max_chars)
     {
@@ -895,7 +898,7 @@ mod tests {
                     if highlights.is_empty() {
                         continue;
                     }
-                    for max_chars in [1, 2, 7, 30, 120] {
+                    for max_chars in [0, 1, 2, 7, 30, 120] {
                         let s = snippet(text, &highlights, max_chars);
                         assert_shows_whole_highlights(text, &highlights, &s);
                         shown += 1;
@@ -906,6 +909,9 @@ mod tests {
         assert!(shown > 5_000, "only {shown} snippets");
         let text = "第三条 国家保护人民的合法权益，不受侵犯。";
         let s = snippet(text, &hl(text, "人民"), 1);
+        assert_eq!(s.to_string(), "…【人民】…");
+        // A budget of nothing was `……`.
+        let s = snippet(text, &hl(text, "人民"), 0);
         assert_eq!(s.to_string(), "…【人民】…");
     }
 
