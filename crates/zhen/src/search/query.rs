@@ -260,6 +260,19 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
         // `AND` writes out the implicit AND, so between two clauses it is dropped; anywhere
         // else it stays the word, as before `AND` was an operator: a query of `AND` alone
         // searches for `and`.
+        if let (true, Lexeme::Clause { at, .. }) = (lexeme.is_and(), &lexeme) {
+            // `a AND OR b`, `a OR AND b`: a slip, not a search for the word `and`.
+            if matches!(before, Before::Or(_)) || matches!(lexemes.peek(), Some(Lexeme::Or { .. }))
+            {
+                return Err(QueryError::at(
+                    *at,
+                    format!(
+                        "`AND` at character {at} stands next to `OR`: keep one of them \
+                         (`a OR b` for either word, `a AND b` or `a b` for both)"
+                    ),
+                ));
+            }
+        }
         if lexeme.is_and()
             && matches!(before, Before::Word | Before::Excluded(_))
             && matches!(
@@ -1639,6 +1652,17 @@ mod tests {
             // The excluded term before `OR` is a word, but not one it can join.
             ("人口 -贩运 OR 酷刑", 4, "`OR` at character 8 cannot join"),
             ("人口 OR NOT 贩运", 7, "`OR` at character 4 cannot join"),
+            // It was the word `and`, OR-ed with the next word.
+            (
+                "合同 AND OR 劳动",
+                4,
+                "`AND` at character 4 stands next to `OR`",
+            ),
+            (
+                "human OR AND women",
+                10,
+                "`AND` at character 10 stands next to `OR`",
+            ),
             ("-人口", 0, "only excludes"),
             ("NOT 人口", 0, "only excludes"),
             ("人口 NOT", 4, "`NOT` at character 4 ends the query"),
