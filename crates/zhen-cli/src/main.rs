@@ -226,7 +226,8 @@ struct SearchArgs {
     #[arg(long)]
     parallel: bool,
 
-    /// When to colour the output: auto means on a terminal and unless NO_COLOR is set.
+    /// When to colour the output: auto means on a terminal, unless NO_COLOR is set or TERM
+    /// is dumb.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
 }
@@ -235,6 +236,8 @@ struct SearchArgs {
 enum LangArg {
     Zh,
     En,
+    // Neither: paragraphs of numbers or symbols (`zhen stats` counts them).
+    Und,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -445,6 +448,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     options.lang = args.lang.map(|l| match l {
         LangArg::Zh => zhen::Lang::Zh,
         LangArg::En => zhen::Lang::En,
+        LangArg::Und => zhen::Lang::Und,
     });
     options.parallel = args.parallel;
     let results = index.searcher().search_with(&query, &options)?;
@@ -454,7 +458,11 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            // A terminal that says it has no capabilities (`TERM=dumb`, Emacs' shell)
+            // would print the escape codes.
+            stdout.is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
         }
     };
     print(args.json, &results, |out| {

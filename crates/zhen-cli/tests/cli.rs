@@ -1057,3 +1057,34 @@ fn bench_rejects_malformed_query_lines_and_bad_queries() {
         "{stderr}"
     );
 }
+
+#[test]
+fn lang_und_keeps_the_paragraphs_of_neither_language() {
+    // `zhen stats` counts them, the library filters by them, the CLI refused `und`.
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(
+        &corpus,
+        "{\"id\": \"n\", \"text\": \"2015-2016\"}\n{\"id\": \"z\", \"text\": \"人权报告 2015\"}\n{\"id\": \"e\", \"text\": \"Report 2015\"}\n",
+    )
+    .unwrap();
+    let idx = dir.path().join("idx");
+    zhen()
+        .args(["index", "--index"])
+        .arg(&idx)
+        .arg(&corpus)
+        .assert()
+        .success();
+    let docs = |lang: &str| -> Vec<String> {
+        let v = search_json(&idx, &["2015", "--lang", lang]);
+        v["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["doc"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(docs("und"), ["n"]);
+    assert_eq!(docs("zh"), ["z"]);
+    assert_eq!(docs("en"), ["e"]);
+}
