@@ -469,3 +469,35 @@ fn opening_errors_are_specific() {
     let err = Index::open(dir.path()).unwrap_err();
     assert!(matches!(err, Error::IndexCorrupt { .. }), "{err}");
 }
+
+#[test]
+fn the_explanation_shows_the_filters_that_run() {
+    // `--doc` and `--lang` ran but the explained tree left them out.
+    let f = fixture();
+    let mut options = zhen::SearchOptions::with_limit(5);
+    options.explain = true;
+    options.doc = Some("us-hrc-pledges-2021.zh".to_owned());
+    options.lang = Some(zhen::Lang::Zh);
+    let results = f.searcher.search_with("人权", &options).unwrap();
+    assert!(results.total_hits > 10);
+    let tree = results.explanation.unwrap().tree.render();
+    assert!(tree.starts_with("filtered"), "{tree}");
+    for filter in [
+        "filter doc:us-hrc-pledges-2021.zh",
+        "filter lang:zh",
+        "term body:人权",
+    ] {
+        assert!(tree.contains(filter), "{filter} in\n{tree}");
+    }
+    options.doc = None;
+    options.lang = None;
+    let tree = f
+        .searcher
+        .search_with("人权", &options)
+        .unwrap()
+        .explanation
+        .unwrap()
+        .tree
+        .render();
+    assert!(!tree.contains("filter"), "{tree}");
+}

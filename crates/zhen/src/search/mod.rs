@@ -465,6 +465,32 @@ impl Searcher {
                 })
                 .collect();
             compiled.count = compiled.count.map(filtered);
+            if options.explain {
+                // The tree shows what runs: the query, within the filters.
+                let mut children: Vec<query::QueryNode> = filters
+                    .iter()
+                    .map(|term| query::QueryNode {
+                        label: format!(
+                            "filter {}:{}",
+                            if term.field() == fields.doc {
+                                "doc"
+                            } else {
+                                "lang"
+                            },
+                            term.value().as_str().unwrap_or_default()
+                        ),
+                        children: Vec::new(),
+                    })
+                    .collect();
+                children.push(std::mem::replace(
+                    &mut compiled.explanation.tree,
+                    query::QueryNode {
+                        label: "filtered (the filters add no score)".to_owned(),
+                        children: Vec::new(),
+                    },
+                ));
+                compiled.explanation.tree.children = children;
+            }
         }
         let mut highlighter = highlight::Highlighter::new(&compiled.patterns);
         let analysed = Instant::now();
