@@ -1,18 +1,15 @@
 //! The `zhen` command as a user runs it: arguments in, JSON or text and an exit status out.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::zhen;
 use serde_json::Value;
 
 fn shipped() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../index-data/us-hrc-pledges-2021.zh.txt")
-}
-
-fn zhen() -> Command {
-    let mut cmd = Command::cargo_bin("zhen").unwrap();
-    cmd.env_remove("ZHEN_INDEX").env_remove("NO_COLOR");
-    cmd
 }
 
 /// An index of the shipped document in a temporary directory.

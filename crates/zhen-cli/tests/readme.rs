@@ -2,19 +2,15 @@
 //! `--json` examples, and the failure-class table (all on the shipped document). They went
 //! stale once, when scoring changed and nothing held them to the program.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::zhen;
 use serde_json::Value;
 
 fn readme() -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap()
-}
-
-fn zhen() -> Command {
-    let mut cmd = Command::cargo_bin("zhen").unwrap();
-    cmd.env_remove("ZHEN_INDEX").env_remove("NO_COLOR");
-    cmd
 }
 
 /// An index of the shipped documents, in `dir`.
