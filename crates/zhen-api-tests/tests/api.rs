@@ -255,6 +255,9 @@ fn updates_add_replace_skip_unchanged_and_remove_by_document_id() {
     assert_eq!(stats.languages["en"], 1);
     searcher.reload().unwrap();
     assert_eq!(searcher.search("丙", 10).unwrap().total_hits, 0);
+    // Removed paragraphs are deleted, not gone from the segment, until a merge.
+    assert!(!searcher.has_document("b").unwrap());
+    assert!(searcher.has_document("c").unwrap());
 }
 
 /// Every file of the index's live generation but its lock files, with size and

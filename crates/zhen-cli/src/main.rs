@@ -451,7 +451,19 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
         LangArg::Und => zhen::Lang::Und,
     });
     options.parallel = args.parallel;
-    let results = index.searcher().search_with(&query, &options)?;
+    let searcher = index.searcher();
+    let results = searcher.search_with(&query, &options)?;
+    if let Some(doc) = options.doc.as_deref() {
+        // Ids are exact (case and all); a typo would otherwise look like "no matches".
+        if results.total_hits == 0 && !searcher.has_document(doc)? {
+            eprintln!(
+                "zhen: warning: no document `{doc}` in {} (an id is exact: a text file's name \
+                 without its extension, or a record's `doc_id`, `doc_key` or `id`; every hit \
+                 names its document)",
+                location.dir.display()
+            );
+        }
+    }
 
     let stdout = std::io::stdout();
     let color = match args.color {

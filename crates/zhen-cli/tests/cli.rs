@@ -814,6 +814,25 @@ fn a_parallel_corpus_shows_counterparts_filters_by_language_and_updates_in_place
     assert_eq!(v["hits"][0]["lang"], "zh");
     let v = search_json(&idx, &["freedom", "OR", "自由", "--doc", "p1"]);
     assert_eq!(v["total_hits"], 0);
+    // No hits in a document that exists is no warning; an id that names no document
+    // (ids are exact) is, on stderr, with the JSON on stdout unchanged.
+    let doc_warning = |doc: &str| {
+        let out = zhen()
+            .args(["search", "freedom", "--json", "--doc", doc, "--index"])
+            .arg(&idx)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["total_hits"], 0);
+        String::from_utf8(out.stderr).unwrap()
+    };
+    assert_eq!(doc_warning("p1"), "");
+    let warning = doc_warning("P2");
+    assert!(
+        warning.starts_with("zhen: warning: no document `P2` in "),
+        "{warning}"
+    );
 
     let stats = stats_json(&idx);
     assert_eq!(

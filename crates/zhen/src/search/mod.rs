@@ -418,6 +418,28 @@ impl Searcher {
             .explanation)
     }
 
+    /// Whether the index holds a document with this id, so that a caller can tell a
+    /// [`SearchOptions::doc`] filter that matched nothing from one that names no document.
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let mut builder = zhen::IndexBuilder::create(dir.path()).unwrap();
+    /// builder.add_text("memo", "1. 打击人口贩运。").unwrap();
+    /// builder.commit().unwrap();
+    /// let searcher = zhen::Index::open(dir.path()).unwrap().searcher();
+    /// assert!(searcher.has_document("memo").unwrap());
+    /// assert!(!searcher.has_document("Memo").unwrap());
+    /// ```
+    pub fn has_document(&self, id: &str) -> Result<bool> {
+        self.reload_if_due();
+        let live = self.live();
+        let query = TermQuery::new(
+            Term::from_field_text(live.fields.doc, id),
+            IndexRecordOption::Basic,
+        );
+        Ok(count_matches(&live.reader.searcher(), &query)? > 0)
+    }
+
     /// Searches with the given options.
     pub fn search_with(&self, query: &str, options: &SearchOptions) -> Result<SearchResults> {
         self.reload_if_due();
