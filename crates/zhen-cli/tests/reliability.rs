@@ -666,9 +666,9 @@ fn a_second_build_fails_naming_the_first_and_searches_go_on_during_a_build() {
         let second = run(&mut cmd);
         assert_eq!(second.code, Some(1), "{}", second.stderr);
         assert!(
-            second
-                .stderr
-                .contains(&format!("is locked by process {pid}, which is building it")),
+            second.stderr.contains(&format!(
+                "is locked by process {pid}, which is building or updating it"
+            )),
             "{}",
             second.stderr
         );

@@ -132,13 +132,10 @@ pub enum Error {
         path: PathBuf,
     },
 
-    /// Another process is building this index; only one build may run at a time.
-    #[error(
-        "the index at {} is locked by {}, which is building it: wait for that build to finish \
-         (or stop it) and run again",
-        path.display(),
-        pid.map_or_else(|| "another process".to_owned(), |pid| format!("process {pid}"))
-    )]
+    /// Another builder or updater holds this index; only one may write it at a time.
+    /// `pid` may be this very process: another [`IndexBuilder`](crate::IndexBuilder) or
+    /// [`IndexUpdater`](crate::IndexUpdater) of it that is not committed or dropped yet.
+    #[error("the index at {} is locked by {}", path.display(), lock_holder(*pid))]
     Locked {
         /// The index directory.
         path: PathBuf,
@@ -214,4 +211,22 @@ pub enum Error {
          was opened, rebuild it with `zhen index`"
     )]
     Engine(#[from] tantivy::TantivyError),
+}
+
+/// Who holds a lock, and what to do about it.
+fn lock_holder(pid: Option<u32>) -> String {
+    match pid {
+        Some(pid) if pid == std::process::id() => format!(
+            "this process ({pid}): another builder or updater of it is still open; commit or \
+             drop it before opening the next"
+        ),
+        pid => format!(
+            "{}, which is building or updating it: wait for it to finish (or stop it) and \
+             run again",
+            pid.map_or_else(
+                || "another process".to_owned(),
+                |pid| format!("process {pid}")
+            )
+        ),
+    }
 }

@@ -353,8 +353,13 @@ fn a_second_builder_is_refused_naming_the_first_and_the_index_keeps_answering() 
         "{err:?}"
     );
     let message = err.to_string();
+    // The holder is this process: the message says so, and what to do, rather than
+    // "wait for process N", which is the caller itself.
     assert!(
-        message.contains(&format!("locked by process {}", std::process::id())),
+        message.contains(&format!(
+            "locked by this process ({}): another builder or updater of it is still open",
+            std::process::id()
+        )),
         "{message}"
     );
     assert_eq!(
