@@ -390,7 +390,7 @@ fn highlight_ranges(
 ) -> Vec<(usize, usize)> {
     // Each found token starts at most one range of a sequence: room for one sequence's.
     let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(tokens.len());
-    for pattern in patterns {
+    for pattern in patterns.iter().filter(|p| p.standalone) {
         if occurrences(tokens, &pattern.sequence, step, &mut ranges) || pattern.phrase {
             continue;
         }

@@ -391,6 +391,12 @@ pub(crate) struct Pattern {
     pub tokens: Vec<TokenPattern>,
     /// Whether the clause must match contiguously (a quoted phrase).
     pub phrase: bool,
+    /// Whether the clause is highlighted wherever it stands. Not for a common English word
+    /// (`the`, `to`) in a query with other words: every paragraph is full of them, and
+    /// marking each one would steer the snippet to where they are densest. Such a word is
+    /// highlighted next to the query's word it stands next to in the query (see the
+    /// patterns [`compile`] adds for them).
+    pub standalone: bool,
 }
 
 /// How to find one word of a clause on its own: its characters (or, for other scripts,
@@ -861,9 +867,15 @@ impl Compiler<'_, '_> {
     ) -> Built {
         let seq = word_sequence(&a.words);
         let all_optional = tokens.iter().all(|t| is_optional(&t.term));
+        // A clause without Han that makes several words was written as one (`well-being`,
+        // `hands-on`, `U.N.`, `COVID-19`): its words belong together, so the sequence is
+        // required, and a common word in it (`on`, `be`) is as required as the rest. As
+        // two required words and an optional one, `hands-on` found 953 paragraphs of the
+        // UN General Debates for its 4, `well-being` every `may well be`.
+        let joined = a.grams.is_none() && seq.len() > 1;
         let mut clauses = Vec::new();
         for token in tokens {
-            let occur = if !all_optional && is_optional(&token.term) {
+            let occur = if !joined && !all_optional && is_optional(&token.term) {
                 Occur::Should
             } else {
                 Occur::Must
@@ -872,7 +884,7 @@ impl Compiler<'_, '_> {
         }
         if seq.len() > 1 {
             clauses.push((
-                Occur::Should,
+                if joined { Occur::Must } else { Occur::Should },
                 boost(self.sequence(false, &seq, 0), PHRASE_BOOST),
             ));
             if let Some(grams) = a.grams.as_ref().filter(|_| contiguous_bonus) {
@@ -1106,6 +1118,9 @@ pub(crate) fn compile(
     // The tokens of the plain (single-alternative, unquoted) groups, for the proximity bonus.
     let mut plain_tokens: Vec<AnalyzedToken> = Vec::new();
     let mut plain_groups = 0;
+    // Per plain group, in query order: its first and last word, and whether it is optional
+    // (for the highlights of optional words, below).
+    let mut plain_ends: Vec<(String, String, bool)> = Vec::new();
     // While every group is one required word that a single term finds: the query's words
     // as a [`SpacedWords`] query (see there).
     let mut legs: Option<Vec<Leg>> = Some(Vec::new());
@@ -1178,11 +1193,15 @@ pub(crate) fn compile(
                 plain_tokens.extend(a.words.iter().cloned());
                 plain_texts.push(clause.text());
                 plain_groups += 1;
+                if let (Some(first), Some(last)) = (a.words.first(), a.words.last()) {
+                    plain_ends.push((first.text.clone(), last.text.clone(), optional));
+                }
             }
             patterns.push(Pattern {
                 sequence: a.grams.clone().unwrap_or_else(|| word_sequence(&a.words)),
                 tokens,
                 phrase: is_phrase,
+                standalone: !optional || all_optional,
             });
         }
         let occur = if optional && !all_optional {
@@ -1237,8 +1256,49 @@ pub(crate) fn compile(
             });
         }
         clauses.push((Occur::Should, proximity));
+        // An optional word is highlighted where it stands next to the word it stands next
+        // to in the query (`the right`, `right to`, `to development`), and so is the word.
+        for pair in plain_ends.windows(2) {
+            let [(_, last, before_optional), (first, _, after_optional)] = pair else {
+                unreachable!("windows of two");
+            };
+            if *before_optional || *after_optional {
+                patterns.push(Pattern {
+                    sequence: vec![(0, last.clone()), (1, first.clone())],
+                    tokens: Vec::new(),
+                    phrase: true,
+                    standalone: true,
+                });
+            }
+        }
         let joined = plain_texts.join(" ");
-        if has_han(&joined) {
+        if !has_han(&joined) {
+            // Words in letters written as the query writes them score as a phrase, as Han
+            // words written contiguously do (below): on the UN General Debates, `right to
+            // development` ranked `key to development, rights` third with only the
+            // proximity bonus.
+            let exact = boost(c.sequence(false, &seq, 0), PHRASE_BOOST);
+            if let Some(legs) = &legs {
+                bonuses.push(Bonus {
+                    query: exact.query.box_clone(),
+                    terms: c.sequence_terms(false, &seq),
+                    boost: PHRASE_BOOST,
+                    // An exact phrase occurs at most as often as each of its words.
+                    limits: legs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, leg)| match leg.word {
+                            Some(_) => Limit::Word(i),
+                            None => Limit::Required(i),
+                        })
+                        .collect(),
+                    greatest: false,
+                    slop: (legs.len() == 2).then_some(0),
+                    implied: Vec::new(),
+                });
+            }
+            clauses.push((Occur::Should, exact));
+        } else {
             let grams = c.grams_of(&joined);
             let contiguous = boost(c.gram_phrase(&grams), PHRASE_BOOST);
             if let Some(legs) = &legs {

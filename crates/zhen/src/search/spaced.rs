@@ -869,7 +869,44 @@ mod tests {
         // Paragraphs of a few words in every order, often repeated: tantivy's phrase
         // counts meet every pairing case. (With three words within a slop, its count can
         // exceed each word's frequency: this test found that the bound assumed otherwise.)
-        let words = ["合同", "违约", "公司", "的"];
+        bounds_hold(
+            &["合同", "违约", "公司", "的"],
+            "",
+            &[
+                "合同 违约",
+                "违约 合同",
+                "合同 合同",
+                "公司 违约 合同",
+                "的 合同",
+                "合同 的 违约",
+                "的 的 合同",
+                "违约 公司 的 合同",
+                "合同 违约 合同 违约",
+            ],
+        );
+    }
+
+    #[test]
+    fn the_bounds_hold_for_words_in_letters_and_their_exact_phrase() {
+        // Words in letters have an exact-phrase bonus (checked from the legs' positions
+        // for two words) besides the proximity one.
+        bounds_hold(
+            &["climate", "change", "policy", "green"],
+            " ",
+            &[
+                "climate change",
+                "change climate",
+                "climate climate",
+                "green climate change",
+                "climate change policy green",
+                "policy change",
+            ],
+        );
+    }
+
+    /// Pruned runs of `queries` give tantivy's hits, scores and counts on 400 paragraphs
+    /// of `words` in random order, joined by `sep`.
+    fn bounds_hold(words: &[&str], sep: &str, queries: &[&str]) {
         let mut state = 7u64;
         let mut next = |n: usize| {
             state = state
@@ -880,8 +917,8 @@ mod tests {
         let paragraphs: Vec<Paragraph> = (0..400)
             .map(|i| {
                 let len = 2 + next(14);
-                let text: String = (0..len).map(|_| words[next(words.len())]).collect();
-                Paragraph::new("s", i, text)
+                let text: Vec<&str> = (0..len).map(|_| words[next(words.len())]).collect();
+                Paragraph::new("s", i, text.join(sep))
             })
             .collect();
         let dir = tempfile::tempdir().unwrap();
@@ -890,17 +927,7 @@ mod tests {
         builder.commit().unwrap();
         let searcher = Index::open(dir.path()).unwrap().searcher();
         let tantivy_searcher = searcher.live().reader.searcher();
-        for q in [
-            "合同 违约",
-            "违约 合同",
-            "合同 合同",
-            "公司 违约 合同",
-            "的 合同",
-            "合同 的 违约",
-            "的 的 合同",
-            "违约 公司 的 合同",
-            "合同 违约 合同 违约",
-        ] {
+        for &q in queries {
             let spaced = spaced_of(&searcher, q);
             for limit in [1, 10, 400] {
                 let (run, ours, (top, total)) = both_ways(&spaced, &tantivy_searcher, limit);
