@@ -79,6 +79,34 @@ pub enum Error {
         id: String,
     },
 
+    /// A paragraph given for one document names another in its `doc` field
+    /// ([`IndexBuilder::add_paragraphs`](crate::IndexBuilder::add_paragraphs)).
+    #[error(
+        "paragraph {ordinal} given for document `{id}` belongs to document `{doc}` (its \
+         `doc` field): give each document's paragraphs under their own id"
+    )]
+    ForeignParagraph {
+        /// The document id the paragraphs were given for.
+        id: String,
+        /// The paragraph's own document id.
+        doc: String,
+        /// The paragraph's ordinal.
+        ordinal: u32,
+    },
+
+    /// Two paragraphs of a document have the same ordinal, which orders its paragraphs
+    /// ([`IndexBuilder::add_paragraphs`](crate::IndexBuilder::add_paragraphs)).
+    #[error(
+        "document `{id}` has two paragraphs with ordinal {ordinal}: an ordinal is a \
+         paragraph's place in its document, so each must differ"
+    )]
+    DuplicateOrdinal {
+        /// The document id.
+        id: String,
+        /// The ordinal given twice.
+        ordinal: u32,
+    },
+
     /// There is no index at the given place.
     #[error("no zhen index at {}: build one with `zhen index SOURCES... --index {}`", path.display(), path.display())]
     IndexNotFound {

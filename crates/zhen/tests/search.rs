@@ -303,6 +303,14 @@ fn refuses_to_overwrite_a_directory_that_is_not_an_index() {
         std::fs::read_to_string(dir.path().join("precious.txt")).unwrap(),
         "keep me"
     );
+    // The empty path is the current directory (this crate's, while tests run): it was
+    // taken as missing, so the check was skipped and the index written into it.
+    let err = IndexBuilder::create("").unwrap_err();
+    assert!(
+        matches!(&err, Error::NotAnIndex { path } if path == Path::new(".")),
+        "{err}"
+    );
+    assert!(!Path::new("CURRENT").exists() && !Path::new("LOCK").exists());
 }
 
 #[test]
@@ -412,6 +420,24 @@ fn a_document_needs_a_name() {
     }
     let err = builder.add_paragraphs("none", &[]).unwrap_err();
     assert!(matches!(err, Error::EmptyDocument { .. }), "{err}");
+    // Paragraphs are found, replaced and removed under their own `doc`: given for `p1`
+    // while naming `other`, they were out of reach of `p1`, and two documents' worth of
+    // them could pile up under `other`.
+    let foreign = [zhen::Paragraph::new("other", 0, "不一样的文档标识")];
+    let err = builder.add_paragraphs("p1", &foreign).unwrap_err();
+    assert!(
+        matches!(&err, Error::ForeignParagraph { id, doc, ordinal: 0 } if id == "p1" && doc == "other"),
+        "{err}"
+    );
+    let twice = [
+        zhen::Paragraph::new("p1", 3, "第一段"),
+        zhen::Paragraph::new("p1", 3, "第二段"),
+    ];
+    let err = builder.add_paragraphs("p1", &twice).unwrap_err();
+    assert!(
+        matches!(&err, Error::DuplicateOrdinal { ordinal: 3, .. }),
+        "{err}"
+    );
     builder.add_text("pledges", "1. 打击人口贩运。").unwrap();
     builder.commit().unwrap();
     let mut update = zhen::IndexUpdater::open(dir.path()).unwrap();
@@ -419,6 +445,8 @@ fn a_document_needs_a_name() {
     assert!(matches!(err, Error::EmptyDocumentId), "{err}");
     let err = update.add_text("blank", "   ").unwrap_err();
     assert!(matches!(err, Error::EmptyDocument { .. }), "{err}");
+    let err = update.add_paragraphs("p1", &foreign).unwrap_err();
+    assert!(matches!(err, Error::ForeignParagraph { .. }), "{err}");
     let report = update.commit().unwrap();
     assert_eq!((report.documents, report.paragraphs), (1, 1));
     let hits = Index::open(dir.path())

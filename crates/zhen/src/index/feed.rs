@@ -96,6 +96,23 @@ pub(crate) fn paragraphs(sink: &mut impl Sink, id: &str, paragraphs: &[Paragraph
     if paragraphs.iter().all(|p| p.text.trim().is_empty()) {
         return Err(Error::EmptyDocument { id: id.to_owned() });
     }
+    // The paragraphs are stored, found, replaced and removed under their own `doc`:
+    // one naming another document would be out of reach of `id`.
+    if let Some(p) = paragraphs.iter().find(|p| p.doc != id) {
+        return Err(Error::ForeignParagraph {
+            id: id.to_owned(),
+            doc: p.doc.clone(),
+            ordinal: p.ordinal,
+        });
+    }
+    let mut ordinals: Vec<u32> = paragraphs.iter().map(|p| p.ordinal).collect();
+    ordinals.sort_unstable();
+    if let Some(pair) = ordinals.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(Error::DuplicateOrdinal {
+            id: id.to_owned(),
+            ordinal: pair[0],
+        });
+    }
     if let Some(earlier) = sink.claims().taken(id, None) {
         return Err(taken(Path::new(id), id, &earlier, 0, ""));
     }

@@ -239,7 +239,7 @@ impl IndexBuilder {
     /// # }
     /// ```
     pub fn create_with_dict(dir: impl AsRef<Path>, dict: UserDict) -> Result<IndexBuilder> {
-        let dir = dir.as_ref().to_path_buf();
+        let dir = index_dir(dir.as_ref());
         let write_err = |e: std::io::Error| Error::Write {
             path: dir.clone(),
             source: Box::new(e),
@@ -368,7 +368,9 @@ impl IndexBuilder {
     /// Adds already parsed paragraphs as one document (for callers with their own
     /// document model).
     /// An empty `doc_id` fails with [`Error::EmptyDocumentId`], a document without text
-    /// with [`Error::EmptyDocument`].
+    /// with [`Error::EmptyDocument`], a paragraph whose `doc` is not `doc_id` with
+    /// [`Error::ForeignParagraph`], and two paragraphs of one ordinal with
+    /// [`Error::DuplicateOrdinal`].
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
         feed::paragraphs(self, doc_id, paragraphs)
     }
@@ -504,7 +506,7 @@ impl Index {
     /// format, and [`Error::IndexCorrupt`] when its files are damaged: files changed since the build (by size, times or, for the small ones,
     /// contents) are checksummed in full before the index is used.
     pub fn open(dir: impl AsRef<Path>) -> Result<Index> {
-        let dir = dir.as_ref();
+        let dir = &index_dir(dir.as_ref());
         let mut attempts = 0;
         loop {
             let pointer = fs::read_to_string(dir.join(CURRENT)).ok();
@@ -735,6 +737,17 @@ pub struct IndexStats {
     pub sources: usize,
     /// How many words its user dictionary has (0 for none).
     pub user_dict_words: u64,
+}
+
+/// `dir` as an index directory: the empty path is the current directory, as `.` is. (Taken
+/// as it is, `Path::new("")` does not exist, so a build skipped the check that refuses a
+/// directory holding other files, and wrote into the current one.)
+pub(crate) fn index_dir(dir: &Path) -> PathBuf {
+    if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    }
 }
 
 /// The files [`IndexBuilder::add_path`] indexes for `path`: the file itself, or for a

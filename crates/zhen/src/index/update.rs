@@ -114,20 +114,17 @@ impl std::fmt::Debug for IndexUpdater {
 impl IndexUpdater {
     /// Opens the index at `dir` for an update (see [`Index::open`] for the errors).
     pub fn open(dir: impl AsRef<Path>) -> Result<IndexUpdater> {
+        let dir = super::index_dir(dir.as_ref());
         // Locked before opening, so that no build swaps in another generation between
         // the two (this update would then go to one that is no longer live).
-        if dir.as_ref().exists() && !dir.as_ref().is_dir() {
-            return Err(Error::NotADirectory {
-                path: dir.as_ref().to_path_buf(),
-            });
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::NotADirectory { path: dir });
         }
-        if !Index::exists(dir.as_ref()) {
-            return Err(Error::IndexNotFound {
-                path: dir.as_ref().to_path_buf(),
-            });
+        if !Index::exists(&dir) {
+            return Err(Error::IndexNotFound { path: dir });
         }
-        let lock = lock::WriterLock::acquire(dir.as_ref())?;
-        let index = Index::open(dir)?;
+        let lock = lock::WriterLock::acquire(&dir)?;
+        let index = Index::open(&dir)?;
         analysis::register_bulk_with_dict(index.tantivy.tokenizers(), &index.dict);
         let write_err = |e: tantivy::TantivyError| Error::Write {
             path: index.dir.clone(),
@@ -186,7 +183,9 @@ impl IndexUpdater {
 
     /// Adds or replaces a document given as paragraphs.
     /// An empty `doc_id` fails with [`Error::EmptyDocumentId`], a document without text
-    /// with [`Error::EmptyDocument`].
+    /// with [`Error::EmptyDocument`], a paragraph whose `doc` is not `doc_id` with
+    /// [`Error::ForeignParagraph`], and two paragraphs of one ordinal with
+    /// [`Error::DuplicateOrdinal`].
     pub fn add_paragraphs(&mut self, doc_id: &str, paragraphs: &[Paragraph]) -> Result<()> {
         feed::paragraphs(self, doc_id, paragraphs)
     }
