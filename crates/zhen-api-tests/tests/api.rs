@@ -236,7 +236,9 @@ fn updates_add_replace_skip_unchanged_and_remove_by_document_id() {
     );
     assert_eq!((report.documents, report.paragraphs), (3, 3 + 4 + 1));
 
-    searcher.reload().unwrap();
+    // An update is a change, as a rebuild is.
+    assert!(searcher.reload().unwrap());
+    assert!(!searcher.reload().unwrap());
     assert_eq!(searcher.search("乙", 10).unwrap().total_hits, 0);
     assert_eq!(searcher.search("丙", 10).unwrap().total_hits, 4);
     assert_eq!(searcher.search("甲", 10).unwrap().total_hits, 3);
@@ -380,6 +382,23 @@ fn a_searcher_follows_a_rebuild_to_the_new_generation() {
     assert!(searcher.reload().unwrap());
     assert_eq!(searcher.search("旧", 5).unwrap().total_hits, 0);
     assert_eq!(searcher.search("新", 5).unwrap().total_hits, 1);
+}
+
+#[test]
+fn an_index_handle_reports_on_the_index_after_rebuilds() {
+    let (dir, _searcher) = old_content_index();
+    let index = Index::open(dir.path()).unwrap();
+    // The second build deletes the generation the handle opened: its stats failed with
+    // "search failed in the index engine … if the index files were damaged … rebuild it",
+    // and verify said the index was damaged.
+    for text in ["1. 新的内容。", "1. 新的内容。\n\n2. 更新的内容。"] {
+        let mut builder = IndexBuilder::create(dir.path()).unwrap();
+        builder.add_text("a", text).unwrap();
+        builder.commit().unwrap();
+    }
+    let stats = index.stats().unwrap();
+    assert_eq!((stats.documents, stats.paragraphs), (1, 2));
+    index.verify().unwrap();
 }
 
 #[test]

@@ -625,15 +625,33 @@ impl Index {
         &self.dir
     }
 
-    /// What zhen recorded about the index when building it.
+    /// What zhen recorded about the index when building it, as it was when this handle
+    /// was opened: [`Index::stats`] has the counts as they are now, after updates and
+    /// rebuilds.
     pub fn meta(&self) -> &IndexMeta {
         &self.meta
     }
 
+    /// The index as it is now, if a rebuild has replaced the generation this handle
+    /// opened (a handle keeps reading its own generation, which the next build deletes).
+    fn rebuilt(&self) -> Result<Option<Index>> {
+        let opened = self.generation.file_name().map(|n| n.to_string_lossy());
+        match current_generation(&self.dir)? {
+            Some(live) if Some(live.as_str()) != opened.as_deref() => {
+                Index::open(&self.dir).map(Some)
+            }
+            _ => Ok(None),
+        }
+    }
+
     /// Verifies the checksum of every byte of every segment file, whatever the seal says
     /// (see [`Index::open`]); fails with [`Error::IndexCorrupt`] naming the damaged file.
-    /// Costs a read of the whole index: about 22 ms per 128 MB from the page cache.
+    /// Costs a read of the whole index: about 22 ms per 128 MB from the page cache. After
+    /// a rebuild, it verifies the new index.
     pub fn verify(&self) -> Result<()> {
+        if let Some(index) = self.rebuilt()? {
+            return index.verify();
+        }
         integrity::verify(&self.generation, &self.tantivy)
             .map_err(|problem| problem.into_error(&self.dir, &self.generation, ""))
     }
@@ -643,8 +661,8 @@ impl Index {
         &self.tantivy
     }
 
-    /// Counts of what the index holds now (including updates committed since it was
-    /// opened), its size on disk and its format.
+    /// Counts of what the index holds now (including updates committed and rebuilds
+    /// published since it was opened), its size on disk and its format.
     ///
     /// ```
     /// # fn main() -> zhen::Result<()> {
@@ -661,6 +679,9 @@ impl Index {
     /// # }
     /// ```
     pub fn stats(&self) -> Result<IndexStats> {
+        if let Some(index) = self.rebuilt()? {
+            return index.stats();
+        }
         self.reader.reload()?;
         let searcher = self.reader.searcher();
         let meta = match self.tantivy.load_metas()?.payload {

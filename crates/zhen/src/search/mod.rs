@@ -295,7 +295,7 @@ impl Searcher {
     }
 
     /// Looks for changes now: switches to a new generation if the index was rebuilt, and
-    /// picks up commits to the current one. Returns whether the generation changed.
+    /// picks up commits to the current one (updates). Returns whether it found either.
     ///
     /// ```
     /// # fn main() -> zhen::Result<()> {
@@ -334,8 +334,10 @@ impl Searcher {
                 return Ok(true);
             }
         }
+        let before = live.reader.searcher().generation().segments().clone();
         live.reader.reload()?;
-        Ok(false)
+        // Segments added, merged or with new deletions: an update committed.
+        Ok(live.reader.searcher().generation().segments() != &before)
     }
 
     /// Reloads if the last look for changes is a second old or more.
