@@ -115,3 +115,14 @@ fn a_hyphenated_word_is_found_as_written_not_as_its_parts_anywhere() {
         ["ungd-ZAF-75-0029", "ungd-BIH-70-0017"]
     );
 }
+
+#[test]
+fn an_english_snippet_has_room_for_as_many_words_as_a_chinese_one() {
+    let (_dir, searcher) = searcher();
+    // 200 characters, 31 words: whole, where the 120 characters of a Chinese snippet
+    // (about 18 words) cut it.
+    let results = searcher.search("vulnerabilities", 10).unwrap();
+    let hit = &results.hits[0];
+    assert_eq!(hit.doc, "ungd-CAF-79-0041");
+    assert_eq!(hit.snippet.text, hit.text);
+}

@@ -233,14 +233,18 @@ mod tests {
                 )
             })
             .collect();
-        let paragraphs = crate::search::test_corpus::paragraphs("a", &texts);
-        builder.add_paragraphs("a", &paragraphs[..2500]).unwrap();
-        builder.add_paragraphs("c", &paragraphs[2500..]).unwrap();
+        let of = crate::search::test_corpus::paragraphs;
+        builder
+            .add_paragraphs("a", &of("a", &texts[..2500]))
+            .unwrap();
+        builder
+            .add_paragraphs("c", &of("c", &texts[2500..]))
+            .unwrap();
         builder.commit().unwrap();
         let mut update = crate::IndexUpdater::open(dir.path())
             .unwrap()
             .keeping_deletions();
-        update.add_paragraphs("b", &paragraphs[..500]).unwrap();
+        update.add_paragraphs("b", &of("b", &texts[..500])).unwrap();
         update.remove("c").unwrap();
         update.commit().unwrap();
         let index = Index::open(dir.path()).unwrap();

@@ -38,8 +38,10 @@ pub struct SearchOptions {
     /// How many hits to return at most (at least 1). A limit beyond the index's
     /// paragraphs returns them all: `usize::MAX` asks for every hit.
     pub limit: usize,
-    /// The snippet length, in characters. A snippet runs over it where that takes in a
-    /// highlight whole (a snippet never cuts one).
+    /// The snippet length, in characters of a Chinese paragraph; an English paragraph's
+    /// snippet has twice as many, as a letter is about half as wide as a Han character
+    /// and carries less (120 characters are about 18 English words). A snippet runs over
+    /// it where that takes in a highlight whole (a snippet never cuts one).
     pub snippet_chars: usize,
     /// Whether to include the query's [`Explanation`] in the results.
     pub explain: bool,
@@ -565,7 +567,11 @@ impl Searcher {
                 ..
             } = stores.record(&searcher, address)?;
             let highlights = highlighter.highlights(&paragraph.text, plain);
-            let snippet = highlight::snippet(&paragraph.text, &highlights, options.snippet_chars);
+            let budget = match paragraph.lang {
+                Lang::En => options.snippet_chars.saturating_mul(2),
+                Lang::Zh | Lang::Und => options.snippet_chars,
+            };
+            let snippet = highlight::snippet(&paragraph.text, &highlights, budget);
             let parallel = if options.parallel {
                 Some(parallel_of(&searcher, &live.fields, &stores, &paragraph)?)
             } else {
