@@ -218,7 +218,7 @@ struct SearchArgs {
     doc: Option<String>,
 
     /// Only paragraphs in this language (detected per paragraph).
-    #[arg(long, value_enum, value_name = "LANG")]
+    #[arg(long, value_enum, value_name = "LANG", ignore_case = true)]
     lang: Option<LangArg>,
 
     /// Show each hit's counterpart in the other language (same document, same paragraph

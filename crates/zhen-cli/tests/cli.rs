@@ -812,6 +812,9 @@ fn a_parallel_corpus_shows_counterparts_filters_by_language_and_updates_in_place
     let v = search_json(&idx, &["freedom", "OR", "自由", "--lang", "zh"]);
     assert_eq!(v["total_hits"], 1);
     assert_eq!(v["hits"][0]["lang"], "zh");
+    // As the codes are also written (`ZH`, `En`).
+    let v = search_json(&idx, &["freedom", "OR", "自由", "--lang", "ZH"]);
+    assert_eq!(v["total_hits"], 1);
     let v = search_json(&idx, &["freedom", "OR", "自由", "--doc", "p1"]);
     assert_eq!(v["total_hits"], 0);
     // No hits in a document that exists is no warning; an id that names no document
