@@ -184,6 +184,20 @@ fn contiguous_matches_rank_above_scattered_ones() {
 }
 
 #[test]
+fn characters_that_make_no_word_are_found_only_together() {
+    let f = fixture();
+    // jieba knows no word in `儿基会` (UNICEF, abbreviated): its characters scattered
+    // over ¶18 (`儿童`, `专家会议`) found it.
+    assert_eq!(search(&f, "儿基会").total_hits, 0);
+    let r = search(&f, "和儿");
+    assert_eq!(numbers(&r), [Some(18)]);
+    assert!(r.hits.iter().all(|h| h.text.contains("和儿")));
+    // A clause with a word in it still finds its words apart, after its contiguous hits.
+    let r = search(&f, "美国儿");
+    assert!(r.total_hits > 1, "{}", r.total_hits);
+}
+
+#[test]
 fn english_metadata_is_searchable() {
     let f = fixture();
     for q in ["Distr.", "general", "ENGLISH", "Original"] {
