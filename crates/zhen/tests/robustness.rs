@@ -285,6 +285,8 @@ fn hostile_queries_give_results_or_a_query_error() {
         (long_han.clone(), None),
         ("a".repeat(10_000), None),
         ("人口贩运 ".repeat(2_000), Some(true)),
+        // Beyond the longest query searched.
+        ("人".repeat(zhen::search::MAX_QUERY_CHARS + 1), Some(false)),
         ("\"人口贩运".into(), Some(false)),
         ("人口贩运\"".into(), Some(false)),
         ("\"\"".into(), Some(false)),

@@ -29,7 +29,9 @@ use crate::index::{Fields, Index};
 
 pub use highlight::{Highlight, Snippet};
 pub use metadata::Metadata;
-pub use query::{parse, Clause, ClauseAnalysis, Explanation, ParsedQuery, QueryError, QueryNode};
+pub use query::{
+    parse, Clause, ClauseAnalysis, Explanation, ParsedQuery, QueryError, QueryNode, MAX_QUERY_CHARS,
+};
 
 /// Options of a search.
 #[derive(Debug, Clone)]
