@@ -1243,8 +1243,9 @@ pub(crate) fn compile(
     if clauses.is_empty() {
         return Err(QueryError::at(
             0,
-            "the query has no searchable words (only punctuation or symbols): \
-             search for words, numbers or Chinese characters",
+            "the query has no searchable words (only punctuation or symbols, or words of \
+             100 bytes or more, which are not indexed): search for words, numbers or \
+             Chinese characters",
         ));
     }
     let mut bonuses: Vec<Bonus> = Vec::new();
