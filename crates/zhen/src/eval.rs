@@ -57,7 +57,9 @@ const QRELS_LINE: &str = "write one query per line, as `query<TAB>number:grade .
 /// alone, so the same number is the same paragraph. A query on two lines is an error too.
 pub fn parse_qrels(path: &Path, text: &str) -> Result<Vec<Judgement>> {
     let mut out: Vec<Judgement> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    // As `zhen index` splits documents: `str::lines` leaves a lone `\r` (classic Mac OS) in
+    // the line, which made a whole file one line that "is not number:grade".
+    for (i, line) in crate::document::lines(text).enumerate() {
         let line_no = i + 1;
         let bad = |reason: String| Error::Qrels {
             path: path.to_path_buf(),
@@ -268,6 +270,24 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("q.tsv:1: expected"), "{err}");
+    }
+
+    #[test]
+    fn lines_end_as_zhen_index_ends_them() {
+        for text in [
+            "人权\t8:2\r劳工\t25:1\r",
+            "人权\t8:2\r\n劳工\t25:1\r\n",
+            "人权\t8:2\n劳工\t25:1",
+        ] {
+            let q = parse_qrels(Path::new("q.tsv"), text).unwrap();
+            let lines: Vec<(&str, usize)> = q.iter().map(|j| (j.query.as_str(), j.line)).collect();
+            assert_eq!(lines, [("人权", 1), ("劳工", 2)], "{text:?}");
+        }
+        // The line of an error counts lone CRs too.
+        let err = parse_qrels(Path::new("q.tsv"), "人权\t8:2\r\r劳工\t25-1\r")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("q.tsv:3: `25-1`"), "{err}");
     }
 
     #[test]
