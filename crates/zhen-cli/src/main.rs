@@ -536,10 +536,12 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
 ///
 /// * a qualified judgement naming a document the index does not hold (a typo in its id);
 /// * numbers alone on an index of several documents, where any document's paragraph of
-///   that number is credited.
+///   that number is credited;
+/// * queries whose top hits are all unnumbered (e.g. JSON Lines records without `para`),
+///   which no judgement can match.
 ///
 /// Each names the first line it concerns, and how many others, rather than one line per
-/// query.
+/// query: on a corpus of unnumbered records every query would warn.
 fn eval_warnings(
     qrels: &std::path::Path,
     judgements: &[zhen::eval::Judgement],
@@ -597,6 +599,20 @@ fn eval_warnings(
              document as `DOC/NUMBER:GRADE`{example}",
             first.line,
             others(alone.len())
+        ));
+    }
+    let unnumbered: Vec<usize> = judgements
+        .iter()
+        .zip(&report.queries)
+        .filter(|(_, q)| !q.ranked.is_empty() && q.ranked.iter().all(Option::is_none))
+        .map(|(j, _)| j.line)
+        .collect();
+    if let Some(first) = unnumbered.first() {
+        warnings.push(format!(
+            "{file}:{first}{}: the top hits are all unnumbered paragraphs (no printed \
+             number, e.g. JSON Lines records without `para`), which cannot be judged by \
+             number, so the query scores 0",
+            others(unnumbered.len())
         ));
     }
     Ok(warnings)

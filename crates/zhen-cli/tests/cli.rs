@@ -1241,6 +1241,28 @@ fn eval_of_one_document_shows_numbers_alone_without_warnings() {
 }
 
 #[test]
+fn eval_warns_when_the_top_hits_are_unnumbered() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = index_of(
+        &dir,
+        &[(
+            "corpus.jsonl",
+            "{\"id\":\"r1\",\"text\":\"打击人口贩运。\"}\n{\"id\":\"r2\",\"text\":\"人口贩运问题。\"}\n",
+        )],
+    );
+    // Accepted, it printed `ranked: [null, null]` and nDCG 0 without a word.
+    let (v, _, stderr) = eval_ok(&dir, &idx, "人口贩运\tr1/1:2\n# c\n贩运\t1:2\n");
+    assert_eq!(v["queries"][0]["ranked"], serde_json::json!([null, null]));
+    assert!(
+        stderr.contains(
+            "q.tsv:1 and 1 other line: the top hits are all unnumbered paragraphs (no printed \
+             number, e.g. JSON Lines records without `para`), which cannot be judged by number"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn eval_rejects_grades_off_the_scale_lines_without_relevance_and_extra_columns() {
     let dir = built_index();
     for (content, reason) in [
