@@ -77,7 +77,10 @@ enum Command {
     /// Measure search quality against graded relevance judgements (nDCG@10, Recall@10).
     #[command(after_help = "The file has one query per line: \
         `query<TAB>number:grade number:grade ...[<TAB>note]`, grade 2 = the paragraph is about \
-        the query, 1 = it mentions it; `#` starts a comment.\n\n\
+        the query, 1 = it mentions it, 0 = judged, not relevant (at least one 1 or 2 per \
+        line); `#` starts a comment. A number alone matches that paragraph of any document; \
+        on an index of several documents, name the document as `DOC/NUMBER:GRADE` \
+        (e.g. `A/76/123/18:2`).\n\n\
         Examples:\n  \
         zhen eval ../shared/eval/dev-qrels.tsv\n  \
         zhen eval qrels.tsv --index /tmp/idx --json")]
@@ -511,8 +514,117 @@ fn run_eval(args: EvalArgs) -> anyhow::Result<()> {
     for j in &judgements {
         check_query_in_file(&searcher, &args.qrels, j.line, &j.query)?;
     }
+    let documents = index.stats()?.documents;
     let report = zhen::eval::evaluate(&searcher, &judgements)?;
-    print(args.json, &report, |out| render::eval(out, &report))
+    for warning in eval_warnings(&args.qrels, &judgements, &report, &searcher, documents)? {
+        eprintln!("zhen: warning: {}", render::terminal_safe(&warning));
+    }
+    // Documents beside the numbers only where they tell hits apart or show what a
+    // qualified judgement is compared with: on one document they would repeat its id on
+    // every hit of every row.
+    let show_docs = documents > 1
+        || judgements
+            .iter()
+            .any(|j| j.relevant.iter().any(|r| r.doc.is_some()));
+    print(args.json, &report, |out| {
+        render::eval(out, &report, show_docs)
+    })
+}
+
+/// What `zhen eval` warns about after scoring: what would otherwise score 0, or be
+/// credited to another document, without a word.
+///
+/// * a qualified judgement naming a document the index does not hold (a typo in its id);
+/// * numbers alone on an index of several documents, where any document's paragraph of
+///   that number is credited;
+/// * queries whose top hits are all unnumbered (e.g. JSON Lines records without `para`),
+///   which no judgement can match.
+///
+/// Each names the first line it concerns, and how many others, rather than one line per
+/// query: on a corpus of unnumbered records every query would warn.
+fn eval_warnings(
+    qrels: &std::path::Path,
+    judgements: &[zhen::eval::Judgement],
+    report: &zhen::eval::EvalReport,
+    searcher: &zhen::Searcher,
+    documents: u64,
+) -> anyhow::Result<Vec<String>> {
+    let file = qrels.display();
+    let mut warnings = Vec::new();
+    let mut checked: Vec<&str> = Vec::new();
+    for j in judgements {
+        for judged in &j.relevant {
+            let Some(doc) = judged.doc.as_deref() else {
+                continue;
+            };
+            if checked.contains(&doc) {
+                continue;
+            }
+            checked.push(doc);
+            if !searcher.has_document(doc)? {
+                warnings.push(format!(
+                    "{file}:{}: no document `{doc}` in the index, so `{judged}` can never \
+                     match (an id is exact: a text file's name without its extension, or a \
+                     record's `doc_id`, `doc_key` or `id`; `zhen search --json` names each \
+                     hit's document)",
+                    j.line
+                ));
+            }
+        }
+    }
+    let alone: Vec<&zhen::eval::Judgement> = judgements
+        .iter()
+        .filter(|j| j.relevant.iter().any(|r| r.doc.is_none()))
+        .collect();
+    if let (Some(first), true) = (alone.first(), documents > 1) {
+        // The example qualifies the first such judgement with a document of the index, so
+        // that it shows the form with an id as this index spells them.
+        let judged = first.relevant.iter().find(|r| r.doc.is_none());
+        let doc = report
+            .queries
+            .iter()
+            .flat_map(|q| q.ranked_docs.first())
+            .next();
+        let example = match (judged, doc) {
+            (Some(judged), Some(doc)) => format!(
+                " (e.g. `{doc}/{}:{}` for `{judged}`)",
+                judged.number, judged.grade
+            ),
+            _ => String::new(),
+        };
+        warnings.push(format!(
+            "{file}:{}{}: paragraphs named by number alone, but the index holds {documents} \
+             documents: a number is credited to whichever document's paragraph of that \
+             number ranks first, so the scores may count the wrong paragraphs; name the \
+             document as `DOC/NUMBER:GRADE`{example}",
+            first.line,
+            others(alone.len())
+        ));
+    }
+    let unnumbered: Vec<usize> = judgements
+        .iter()
+        .zip(&report.queries)
+        .filter(|(_, q)| !q.ranked.is_empty() && q.ranked.iter().all(Option::is_none))
+        .map(|(j, _)| j.line)
+        .collect();
+    if let Some(first) = unnumbered.first() {
+        warnings.push(format!(
+            "{file}:{first}{}: the top hits are all unnumbered paragraphs (no printed \
+             number, e.g. JSON Lines records without `para`), which cannot be judged by \
+             number, so the query scores 0",
+            others(unnumbered.len())
+        ));
+    }
+    Ok(warnings)
+}
+
+/// ` and N other lines` after the first of `count` lines, for [`eval_warnings`].
+fn others(count: usize) -> String {
+    match count {
+        0 | 1 => String::new(),
+        2 => " and 1 other line".to_owned(),
+        n => format!(" and {} other lines", n - 1),
+    }
 }
 
 /// Fails, naming `path` and `line`, when `query` (read from that file) parses but is

@@ -184,20 +184,30 @@ fn push_terminal_safe(out: &mut String, text: &str) {
 }
 
 /// Writes an evaluation report as a table: one row per query, then the means.
-pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result<()> {
+///
+/// Each hit is its paragraph number (`-` for an unnumbered block), with `*g` where a
+/// judgement of grade `g` is credited to it; with `docs`, as `DOC/N`, the form a qrels
+/// file names a paragraph of a document in, so that hits of different documents with the
+/// same number can be told apart and copied into judgements.
+pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport, docs: bool) -> io::Result<()> {
     let queries = terminal_safe_all(report.queries.iter().map(|q| q.query.as_str()));
     let pad = padder(queries.iter().map(String::as_str));
     writeln!(out, "{}  nDCG@10  R@10  ranked (judged)", pad("query"))?;
     for (q, query) in report.queries.iter().zip(&queries) {
         let ranked: Vec<String> = q
-            .ranked
-            .iter()
-            .map(|n| {
-                let grade = n.and_then(|n| q.relevant.iter().find(|(p, _)| *p == n));
-                match (n, grade) {
-                    (Some(n), Some((_, g))) => format!("{n}*{g}"),
-                    (Some(n), None) => n.to_string(),
-                    (None, _) => "-".to_owned(),
+            .hits()
+            .into_iter()
+            .zip(q.credits())
+            .map(|((doc, n), credit)| {
+                let n = n.map_or_else(|| "-".to_owned(), |n| n.to_string());
+                let hit = if docs {
+                    format!("{}/{n}", terminal_safe(doc))
+                } else {
+                    n
+                };
+                match credit {
+                    Some(g) => format!("{hit}*{g}"),
+                    None => hit,
                 }
             })
             .collect();
@@ -211,9 +221,14 @@ pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport) -> io::Result
         )?;
     }
     writeln!(out, "{}", "-".repeat(display_width(&pad("")) + 15))?;
+    let legend = if docs {
+        "DOC/n*g = paragraph n of document DOC, credited with grade g"
+    } else {
+        "n*g = judged paragraph n with grade g"
+    };
     writeln!(
         out,
-        "{}  {:7.3}  {:4.2}  ({} queries; n*g = judged paragraph n with grade g)",
+        "{}  {:7.3}  {:4.2}  ({} queries; {legend})",
         pad("mean"),
         report.mean_ndcg_at_10,
         report.mean_recall_at_10,

@@ -1107,3 +1107,184 @@ fn lang_und_keeps_the_paragraphs_of_neither_language() {
     assert_eq!(docs("zh"), ["z"]);
     assert_eq!(docs("en"), ["e"]);
 }
+
+/// An index in `dir/idx` of the files `(name, content)`, written to `dir/src`.
+fn index_of(dir: &tempfile::TempDir, files: &[(&str, &str)]) -> PathBuf {
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for (name, content) in files {
+        std::fs::write(src.join(name), content).unwrap();
+    }
+    let idx = dir.path().join("idx");
+    zhen()
+        .args(["index", "--index"])
+        .arg(&idx)
+        .arg(&src)
+        .assert()
+        .success();
+    idx
+}
+
+/// Runs `zhen eval` on a qrels file of `content` against `idx`, expecting success, and
+/// returns its JSON, its table and its stderr.
+fn eval_ok(dir: &tempfile::TempDir, idx: &Path, content: &str) -> (Value, String, String) {
+    let qrels = dir.path().join("q.tsv");
+    std::fs::write(&qrels, content).unwrap();
+    let run = |json: bool| {
+        let out = zhen()
+            .arg("eval")
+            .arg(&qrels)
+            .args(json.then_some("--json"))
+            .arg("--index")
+            .arg(idx)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(out.status.success(), "{stderr}");
+        (String::from_utf8(out.stdout).unwrap(), stderr)
+    };
+    let (json, stderr) = run(true);
+    let (table, _) = run(false);
+    (serde_json::from_str(&json).unwrap(), table, stderr)
+}
+
+/// Three speeches, each with a ¶1 about the President (the QA case).
+const SPEECHES: [(&str, &str); 3] = [
+    (
+        "a.txt",
+        "1. Mr. President, I congratulate you.\n\n2. Climate finance.\n",
+    ),
+    (
+        "b.txt",
+        "1. Mr. President, thank you for the floor.\n\n2. Peacekeeping.\n",
+    ),
+    (
+        "c.txt",
+        "1. Mr. President, we welcome the report.\n\n2. Development.\n",
+    ),
+];
+
+#[test]
+fn eval_tells_the_documents_of_same_numbered_paragraphs_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = index_of(&dir, &SPEECHES);
+
+    // A number alone still matches any document's ¶1, once; but it warns, and every hit
+    // shows its document.
+    let (v, table, stderr) = eval_ok(&dir, &idx, "Mr. President\t1:2\n");
+    let q = &v["queries"][0];
+    assert_eq!(q["ranked"], serde_json::json!([1, 1, 1]));
+    let docs: Vec<&str> = q["ranked_docs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert_eq!(sorted_strs(&docs), ["a", "b", "c"]);
+    assert_eq!(q["ndcg_at_10"].as_f64(), Some(1.0));
+    assert_eq!(q["relevant"], serde_json::json!([[1, 2]]));
+    assert_eq!(q["relevant_docs"], serde_json::json!([null]));
+    assert_eq!(q["note"], Value::Null);
+    assert_eq!(stderr.matches("warning").count(), 1, "{stderr}");
+    assert!(
+        stderr
+            .contains("q.tsv:1: paragraphs named by number alone, but the index holds 3 documents")
+            && stderr.contains(&format!(
+                "name the document as `DOC/NUMBER:GRADE` (e.g. `{}/1:2` for `1:2`)",
+                docs[0]
+            )),
+        "{stderr}"
+    );
+    // Credited once, where it first ranks: it printed `1*2 1*2 1*2`.
+    let row = format!("{}/1*2 {}/1 {}/1", docs[0], docs[1], docs[2]);
+    assert!(table.contains(&row), "{table}");
+
+    // Qualified, it is credited to b's ¶1 only, where that ranks; no warning.
+    let (v, table, stderr) = eval_ok(&dir, &idx, "Mr. President\tb/1:2\tb only\n");
+    let q = &v["queries"][0];
+    let rank = docs.iter().position(|d| *d == "b").unwrap();
+    let expected = 1.0 / ((rank + 2) as f64).log2();
+    assert!(
+        (q["ndcg_at_10"].as_f64().unwrap() - expected).abs() < 1e-9,
+        "{q}"
+    );
+    assert_eq!(q["relevant_docs"], serde_json::json!(["b"]));
+    assert_eq!(q["note"], "b only");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(
+        table.contains("b/1*2") && !table.contains("a/1*2"),
+        "{table}"
+    );
+
+    // A document the index does not hold is named, not silently scored 0.
+    let (v, _, stderr) = eval_ok(&dir, &idx, "Mr. President\tb/1:2 B/2:1\n");
+    assert!(v["queries"][0]["ndcg_at_10"].as_f64().unwrap() > 0.0);
+    assert!(
+        stderr.contains("q.tsv:1: no document `B` in the index, so `B/2:1` can never match"),
+        "{stderr}"
+    );
+}
+
+fn sorted_strs<'a>(v: &[&'a str]) -> Vec<&'a str> {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v
+}
+
+#[test]
+fn eval_of_one_document_shows_numbers_alone_without_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = index_of(&dir, &SPEECHES[..1]);
+    let (_, table, stderr) = eval_ok(&dir, &idx, "Mr. President\t1:2\n");
+    assert!(stderr.is_empty(), "{stderr}");
+    assert!(table.contains("  1*2\n"), "{table}");
+    // A qualified judgement shows what it is compared with, even on one document.
+    let (_, table, _) = eval_ok(&dir, &idx, "Mr. President\ta/1:2\n");
+    assert!(table.contains("  a/1*2\n"), "{table}");
+}
+
+#[test]
+fn eval_warns_when_the_top_hits_are_unnumbered() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = index_of(
+        &dir,
+        &[(
+            "corpus.jsonl",
+            "{\"id\":\"r1\",\"text\":\"打击人口贩运。\"}\n{\"id\":\"r2\",\"text\":\"人口贩运问题。\"}\n",
+        )],
+    );
+    // Accepted, it printed `ranked: [null, null]` and nDCG 0 without a word.
+    let (v, _, stderr) = eval_ok(&dir, &idx, "人口贩运\tr1/1:2\n# c\n贩运\t1:2\n");
+    assert_eq!(v["queries"][0]["ranked"], serde_json::json!([null, null]));
+    assert!(
+        stderr.contains(
+            "q.tsv:1 and 1 other line: the top hits are all unnumbered paragraphs (no printed \
+             number, e.g. JSON Lines records without `para`), which cannot be judged by number"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn eval_rejects_grades_off_the_scale_lines_without_relevance_and_extra_columns() {
+    let dir = built_index();
+    for (content, reason) in [
+        (
+            "人权\t8:2\n劳工\t25:3\n",
+            "q.tsv:2: `25:3`: grade 3 is not on the scale",
+        ),
+        ("人权\t8:0\n", "q.tsv:1: no paragraph is graded 1 or 2"),
+        (
+            "人权\t8:2\tnote\textra\n",
+            "q.tsv:1: 4 tab-separated columns",
+        ),
+        // Lone CRs end lines as in `zhen index`: it was "`8:2\r劳工` is not number:grade".
+        (
+            "人权\t8:2\r劳工\t25-1\r",
+            "q.tsv:2: `25-1` is not `number:grade`",
+        ),
+    ] {
+        let stderr = eval_fails(&dir, content);
+        assert!(stderr.contains(reason), "{content:?}: {stderr}");
+    }
+}

@@ -339,7 +339,9 @@ pub(crate) fn is_han(c: char) -> bool {
 
 /// The lines of `text`, each ended by `\n`, `\r\n` or a lone `\r` (files saved by classic
 /// Mac OS tools, which would otherwise be one line: one paragraph of the whole document).
-fn lines(text: &str) -> impl Iterator<Item = &str> {
+/// Line-based files read beside documents (qrels) split the same way, so that a file saved
+/// by the same tool reads the same.
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let s = rest?;
