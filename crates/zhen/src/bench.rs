@@ -89,7 +89,7 @@ pub fn read_queries(path: &Path) -> Result<Vec<BenchQuery>> {
 /// were of queries nobody wrote.
 pub fn parse_queries(path: &Path, text: &str) -> Result<Vec<BenchQuery>> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in crate::document::lines(text).enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
@@ -417,6 +417,10 @@ mod tests {
             ]
         );
         assert!(builtin_queries().len() >= 16);
+        // Lines ending in a lone CR (classic Mac OS) were one line, whose tabs made it
+        // "a line of another form".
+        let mac = parse_queries(Path::new("q.txt"), "# set\rcompound\t人口贩运\r劳工\r").unwrap();
+        assert_eq!(mac, q);
     }
 
     #[test]
