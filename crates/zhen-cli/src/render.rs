@@ -228,11 +228,12 @@ pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport, docs: bool) -
     };
     writeln!(
         out,
-        "{}  {:7.3}  {:4.2}  ({} queries; {legend})",
+        "{}  {:7.3}  {:4.2}  ({} quer{}; {legend})",
         pad("mean"),
         report.mean_ndcg_at_10,
         report.mean_recall_at_10,
-        report.queries.len()
+        report.queries.len(),
+        if report.queries.len() == 1 { "y" } else { "ies" }
     )
 }
 
