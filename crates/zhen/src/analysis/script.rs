@@ -57,6 +57,20 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// The language a record's `lang` tag names, when it is Chinese or English: a BCP 47
+    /// tag or ISO 639 code, case-insensitive (`zh`, `zh-CN`, `zh_TW`, `zh-Hans`, `zho`,
+    /// `en`, `en-US`, `eng`). Other tags (`fr`, `und`, ``) name none.
+    pub(crate) fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?;
+        match primary.to_ascii_lowercase().as_str() {
+            "zh" | "zho" | "chi" | "cmn" => Some(Lang::Zh),
+            "en" | "eng" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for Lang {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.code())
