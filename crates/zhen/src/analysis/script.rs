@@ -131,7 +131,7 @@ pub fn detect_lang(text: &str) -> Lang {
 /// Whether `c` is a letter of the Latin script: ASCII, the accented letters of the Latin
 /// supplements and extensions (`Côte d’Ivoire`, `Türkiye`, Vietnamese), and the
 /// full-width forms of Chinese typesetting (`ＷＴＯ`).
-fn is_latin_letter(c: char) -> bool {
+pub(crate) fn is_latin_letter(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphabetic();
     }
