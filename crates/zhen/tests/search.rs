@@ -396,6 +396,75 @@ fn a_counterpart_is_in_the_other_language_and_of_the_same_kind() {
 }
 
 #[test]
+fn a_numbered_paragraph_is_the_counterpart_of_its_number_only() {
+    // zh ¶2 had no English, and got the English ¶1 as its translation: the only English
+    // paragraph of its kind. The unnumbered titles of `q` had none, as the English side
+    // also holds a numbered paragraph.
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("par.jsonl");
+    let records = [
+        r#"{"id": "p", "lang": "zh", "para": 1, "text": "第一段讲人权理事会。"}"#,
+        r#"{"id": "p", "lang": "zh", "para": 2, "text": "第二段讲妇女地位委员会。"}"#,
+        r#"{"id": "p", "lang": "en", "para": 1, "text": "Paragraph one is about the Human Rights Council and the Commission."}"#,
+        r#"{"id": "q", "lang": "zh", "text": "标题：裁军问题"}"#,
+        r#"{"id": "q", "lang": "zh", "para": 5, "text": "第五段讲裁军。"}"#,
+        r#"{"id": "q", "lang": "en", "text": "Title: disarmament"}"#,
+        r#"{"id": "q", "lang": "en", "para": 5, "text": "Paragraph 5 is about disarmament."}"#,
+    ];
+    std::fs::write(&corpus, records.join("\n")).unwrap();
+    let idx = dir.path().join("idx");
+    let mut builder = IndexBuilder::create(&idx).unwrap();
+    builder.add_path(&corpus).unwrap();
+    builder.commit().unwrap();
+    let searcher = Index::open(&idx).unwrap().searcher();
+    let mut options = zhen::SearchOptions::with_limit(10);
+    options.parallel = true;
+    let pairs = |query: &str| -> Vec<(String, Option<u32>, Option<String>)> {
+        let mut pairs: Vec<_> = searcher
+            .search_with(query, &options)
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| (h.doc, h.paragraph, h.parallel.flatten().map(|p| p.text)))
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    let pair = |doc: &str, n: Option<u32>, text: Option<&str>| {
+        (doc.to_owned(), n, text.map(str::to_owned))
+    };
+    assert_eq!(
+        pairs("妇女地位委员会 OR 人权理事会"),
+        [
+            pair(
+                "p",
+                Some(1),
+                Some("Paragraph one is about the Human Rights Council and the Commission.")
+            ),
+            pair("p", Some(2), None),
+        ]
+    );
+    assert_eq!(
+        pairs("Council"),
+        [pair("p", Some(1), Some("第一段讲人权理事会。"))]
+    );
+    assert_eq!(
+        pairs("裁军"),
+        [
+            pair("q", None, Some("Title: disarmament")),
+            pair("q", Some(5), Some("Paragraph 5 is about disarmament.")),
+        ]
+    );
+    assert_eq!(
+        pairs("disarmament"),
+        [
+            pair("q", None, Some("标题：裁军问题")),
+            pair("q", Some(5), Some("第五段讲裁军。")),
+        ]
+    );
+}
+
+#[test]
 fn a_file_given_as_the_index_directory_is_named_as_a_file_and_kept() {
     // It was "cannot read FILE/CURRENT: Not a directory (os error 20)".
     let dir = tempfile::tempdir().unwrap();

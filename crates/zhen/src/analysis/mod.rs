@@ -47,6 +47,7 @@ pub(crate) use normalize::traditional_forms;
 pub(crate) use normalize::with_folded;
 pub use normalize::{to_simplified, Folded};
 pub(crate) use plain::{is_plain, nth_in_run, PlainScan};
+pub(crate) use script::is_latin_letter;
 #[cfg(test)]
 pub(crate) use script::{classify, CharClass};
 pub use script::{detect_lang, is_han, Lang};

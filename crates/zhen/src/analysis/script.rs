@@ -18,11 +18,14 @@ pub(crate) enum CharClass {
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Lang {
-    /// Chinese: Han characters make up a fair share of the text.
+    /// Chinese: Han characters make up a fair share of the text, or it is Han text with
+    /// Chinese punctuation.
     Zh,
-    /// English (or another language in letters): letters, few or no Han characters.
+    /// English (or another language in Latin letters): Latin letters, few or no Han
+    /// characters.
     En,
-    /// Neither letters nor Han characters (numbers, symbols, nothing).
+    /// Neither Latin letters nor Han characters (numbers, symbols, other scripts such as
+    /// Hangul or Cyrillic, nothing).
     Und,
 }
 
@@ -54,6 +57,20 @@ impl Lang {
     }
 }
 
+impl Lang {
+    /// The language a record's `lang` tag names, when it is Chinese or English: a BCP 47
+    /// tag or ISO 639 code, case-insensitive (`zh`, `zh-CN`, `zh_TW`, `zh-Hans`, `zho`,
+    /// `en`, `en-US`, `eng`). Other tags (`fr`, `und`, ``) name none.
+    pub(crate) fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?;
+        match primary.to_ascii_lowercase().as_str() {
+            "zh" | "zho" | "chi" | "cmn" => Some(Lang::Zh),
+            "en" | "eng" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for Lang {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.code())
@@ -61,10 +78,19 @@ impl std::fmt::Display for Lang {
 }
 
 /// Detects a paragraph's language from its Han share: Chinese when Han characters weigh at
-/// least as much as the letters, a Han character counting as four letters (about what an
-/// English word of five letters and a Chinese word of one or two characters carry). So
-/// `线上 and 线下` inside Chinese text stays Chinese, and a Chinese name in an English
-/// sentence stays English.
+/// least as much as the Latin letters, a Han character counting as four letters (about
+/// what an English word of five letters and a Chinese word of one or two characters
+/// carry). So `线上 and 线下` inside Chinese text stays Chinese, and a Chinese name in an
+/// English sentence stays English.
+///
+/// Han text set with Chinese sentence punctuation (`，。、；：！？` and the full-width
+/// parentheses `（）`) is Chinese whatever it holds in letters: a Chinese sentence listing
+/// Latin names (`造成Arsen Karapetyan、Arshak Harutyunyan…等士兵死亡`) or quoting an English
+/// title is still Chinese prose, and English is not typeset with these marks. Brackets such
+/// as `《》` are left out: English text may quote a Chinese title in them.
+///
+/// Only Latin letters are English evidence: text in another script (Hangul, Greek,
+/// Cyrillic, kana, …) with neither Han nor Latin letters is `und`.
 ///
 /// Detection only labels the paragraph (for `--lang` and the `lang` of hits): the analyzer
 /// already treats each run of text by its own script, jieba for Han and the English
@@ -75,24 +101,51 @@ impl std::fmt::Display for Lang {
 /// assert_eq!(detect_lang("美国承诺打击人口贩运。"), Lang::Zh);
 /// assert_eq!(detect_lang("The United States combats human trafficking."), Lang::En);
 /// assert_eq!(detect_lang("在线上 and 线下"), Lang::Zh);
+/// assert_eq!(detect_lang("Elizabeth Verville（美国）"), Lang::Zh);
+/// assert_eq!(detect_lang("Москва"), Lang::Und);
 /// assert_eq!(detect_lang("2021-2024"), Lang::Und);
 /// ```
 pub fn detect_lang(text: &str) -> Lang {
-    let (mut han, mut letters) = (0usize, 0usize);
+    let (mut han, mut latin, mut chinese_punctuation) = (0usize, 0usize, false);
     for c in text.chars() {
         if is_han(c) {
             han += 1;
-        } else if c.is_alphabetic() {
-            letters += 1;
+        } else if is_latin_letter(c) {
+            latin += 1;
+        } else if matches!(
+            c,
+            '，' | '。' | '、' | '；' | '：' | '！' | '？' | '（' | '）'
+        ) {
+            chinese_punctuation = true;
         }
     }
-    if han == 0 && letters == 0 {
+    if han == 0 && latin == 0 {
         Lang::Und
-    } else if han * 4 >= letters {
+    } else if (han > 0 && chinese_punctuation) || han * 4 >= latin {
         Lang::Zh
     } else {
         Lang::En
     }
+}
+
+/// Whether `c` is a letter of the Latin script: ASCII, the accented letters of the Latin
+/// supplements and extensions (`Côte d’Ivoire`, `Türkiye`, Vietnamese), and the
+/// full-width forms of Chinese typesetting (`ＷＴＯ`).
+pub(crate) fn is_latin_letter(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    matches!(c as u32,
+        0xAA | 0xBA
+        | 0xC0..=0x24F
+        | 0x250..=0x2AF
+        | 0x1E00..=0x1EFF
+        | 0x2C60..=0x2C7F
+        | 0xA720..=0xA7FF
+        | 0xFB00..=0xFB06
+        | 0xFF21..=0xFF3A
+        | 0xFF41..=0xFF5A)
+        && c.is_alphabetic()
 }
 
 /// Whether `c` is a Han ideograph (unified, extension or compatibility block, or `〇`).
@@ -159,5 +212,45 @@ mod tests {
                 assert_eq!(classify(c), slow, "U+{cp:04X}");
             }
         }
+    }
+
+    #[test]
+    fn chinese_prose_full_of_latin_names_is_chinese() {
+        // From the UN parallel corpus, where the record says `zh`; the names outweighed
+        // the Han characters four to one, and the sentence was tagged `en`.
+        let zh = [
+            "3月，阿塞拜疆的军事挑衅导致局势恶化，造成Arsen Karapetyan、Arshak Harutyunyan、\
+             Hakob Khachatryan、Eduard Hayrapetyan、Samvel Hakobyan和Hovsep Andreasyan等士兵死亡",
+            "互联网主页： www.mercuryconvention.org",
+            "另见\"Iran manufactures first home-made VTOL [[vertical take-off and landing]]drone\", \
+             法斯通讯社, 2015年3月3日。",
+            "Elizabeth Verville（美国）",
+        ];
+        for text in zh {
+            assert_eq!(detect_lang(text), Lang::Zh, "{text}");
+        }
+        // English that names Chinese things without Chinese punctuation stays English,
+        // and so does a Chinese title quoted in brackets.
+        let en = [
+            "The Permanent Mission of the People's Republic of China (中华人民共和国常驻联合国代表团) \
+             presents its compliments to the Secretary-General.",
+            "The report 《政府工作报告》 was adopted by the National People's Congress in March.",
+            "Human trafficking in Côte d’Ivoire, Türkiye and São Tomé and Príncipe.",
+        ];
+        for text in en {
+            assert_eq!(detect_lang(text), Lang::En, "{text}");
+        }
+    }
+
+    #[test]
+    fn only_latin_letters_are_english() {
+        // Hangul, Greek and Cyrillic were `en`: any letter counted.
+        for text in ["안녕하세요", "Ελλάδα", "Москва", "Российская Федерация"]
+        {
+            assert_eq!(detect_lang(text), Lang::Und, "{text}");
+        }
+        assert_eq!(detect_lang("Москва (Moscow)"), Lang::En);
+        assert_eq!(detect_lang("ＷＴＯ"), Lang::En);
+        assert_eq!(detect_lang("。"), Lang::Und);
     }
 }

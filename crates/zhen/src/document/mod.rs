@@ -2,7 +2,9 @@
 //!
 //! A UN document in plain text is a sequence of blocks separated by blank lines:
 //!
-//! * a metadata block in Latin script (`Distr.: General`, the date, the language lines);
+//! * a metadata block in Latin script (`Distr.: General`, the date, the language lines); in
+//!   an English document, whose every block is in Latin script, the cover blocks that name
+//!   the document (`Distr.`, a document symbol such as `A/79/123`);
 //! * the session line (`第七十六届会议`) and the agenda line (`议程项目 116(d)`);
 //! * titles (the document title, annex titles), unnumbered paragraphs;
 //! * numbered paragraphs `N. …`, grouped under section headings (`承诺在…`).
@@ -23,7 +25,9 @@ use serde::Serialize;
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum BlockKind {
-    /// The Latin-script metadata block at the top (`Distr.: General`, date, languages).
+    /// The metadata block at the top (`Distr.: General`, date, languages): in a Chinese
+    /// document, the Latin-script blocks before the Chinese text; in an English one, the
+    /// cover blocks with a `Distr.` line or a document symbol (`A/79/123`).
     Metadata,
     /// The session line, e.g. `第七十六届会议`.
     Session,
@@ -164,6 +168,13 @@ pub fn parse(doc: &str, text: &str) -> Vec<Paragraph> {
     let mut section: Option<String> = None;
     let mut seen_numbered = false;
     let mut seen_han = false;
+    // In a Chinese document the Latin blocks before the Chinese text are its English
+    // cover page; in an English document every block is Latin, and that rule would make
+    // the whole document metadata, titles and headings included.
+    let chinese = is_chinese(text);
+    // An English document's cover blocks come first: once a block of another kind came,
+    // none is metadata.
+    let mut on_cover = true;
 
     for block in blocks(text) {
         let first = block.lines[0].as_str();
@@ -185,13 +196,17 @@ pub fn parse(doc: &str, text: &str) -> Vec<Paragraph> {
                 join_into(&mut body, line);
             }
             (BlockKind::Paragraph, Some(number), body)
-        } else if !seen_han && !block_has_han {
+        } else if match chinese {
+            true => !seen_han && !block_has_han,
+            false => on_cover && block.lines.iter().any(|l| is_cover_line(l)),
+        } {
             (BlockKind::Metadata, None, block.lines.join("\n"))
         } else {
             let body = joined(&block.lines);
             (classify(&body, seen_numbered), None, body)
         };
         seen_han |= block_has_han;
+        on_cover &= kind == BlockKind::Metadata;
 
         let own_section = match kind {
             BlockKind::Title | BlockKind::Heading => {
@@ -214,6 +229,34 @@ pub fn parse(doc: &str, text: &str) -> Vec<Paragraph> {
         });
     }
     out
+}
+
+/// Whether a document is Chinese: its Han characters weigh at least as much as its Latin
+/// letters, as in [`detect_lang`](crate::analysis::detect_lang) (a Han character counting
+/// as four letters). The shipped document, Chinese but for its English cover block, is;
+/// an English report quoting a Chinese name is not.
+fn is_chinese(text: &str) -> bool {
+    let (mut han, mut latin) = (0usize, 0usize);
+    for c in text.chars() {
+        if is_han(c) {
+            han += 1;
+        } else if crate::analysis::is_latin_letter(c) {
+            latin += 1;
+        }
+    }
+    han > 0 && han * 4 >= latin
+}
+
+/// A line of an English document's cover page: the distribution line (`Distr.: General`)
+/// or a document symbol (`A/79/123`, `A/HRC/49/L.1`, `E/CN.6/2021/1`).
+fn is_cover_line(line: &str) -> bool {
+    let line = line.trim();
+    line.starts_with("Distr.")
+        || (line.starts_with(|c: char| c.is_ascii_uppercase())
+            && line.contains('/')
+            && line
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '-' | '(' | ')')))
 }
 
 fn classify(body: &str, seen_numbered: bool) -> BlockKind {
@@ -451,5 +494,54 @@ mod tests {
             };
             assert_eq!(texts(&got), texts(&expected), "{ends:?}");
         }
+    }
+
+    #[test]
+    fn an_english_document_has_titles_headings_and_sections() {
+        // Every unnumbered block of it was metadata, and no paragraph had a section: the
+        // rule for the English cover block of a Chinese document took it all.
+        let report = "\
+United Nations
+A/79/123
+
+General Assembly
+Seventy-ninth session
+
+Report of the Secretary-General on Human Trafficking
+
+Introduction
+
+1. Human trafficking remains one of the gravest violations of human rights. Traffickers \
+exploit women, children and migrants in Côte d’Ivoire, Türkiye and São Tomé and Príncipe.
+
+2. The well-being of survivors is paramount. The State’s obligations under the U.N. \
+Protocol (2000) are clear; the U.S. and the EU have trafficked-persons programmes.
+
+Recommendations
+
+3. Member States should adopt a victim-centred approach and strengthen the 2030 \
+Agenda’s target 16.2, with COVID-19 recovery funds worth $1.5 billion.
+";
+        let blocks = |text: &str| -> Vec<(BlockKind, Option<u32>, Option<String>)> {
+            parse("d", text)
+                .into_iter()
+                .map(|p| (p.kind, p.number, p.section))
+                .collect()
+        };
+        let section = |s: &str| Some(s.to_owned());
+        let expected = [
+            (BlockKind::Metadata, None, None),
+            (BlockKind::Session, None, None),
+            (BlockKind::Title, None, None),
+            (BlockKind::Title, None, None),
+            (BlockKind::Paragraph, Some(1), section("Introduction")),
+            (BlockKind::Paragraph, Some(2), section("Introduction")),
+            (BlockKind::Heading, None, None),
+            (BlockKind::Paragraph, Some(3), section("Recommendations")),
+        ];
+        assert_eq!(blocks(report), expected);
+        // A Chinese name in it does not make it a Chinese document with an English cover.
+        let quoting = report.replace("in Côte d’Ivoire", "in 中国 and Côte d’Ivoire");
+        assert_eq!(blocks(&quoting), expected);
     }
 }

@@ -161,10 +161,15 @@ pub(crate) fn file(sink: &mut impl Sink, path: &Path) -> Result<()> {
 }
 
 /// Streams a JSON Lines corpus, one paragraph per record. A record's document is its
-/// `doc_id` (or `doc_key`), else its `id` (records sharing an id, such as the two languages
-/// of a parallel corpus, are one document), else `FILE:LINE`. `para` (or `paragraph`)
-/// gives the paragraph number, `section` (or `title`) the section; the other scalar fields
-/// are kept as metadata. Consecutive records of one document are handed over together.
+/// `doc_id` (or `doc_key`; a string, or a number taken as its decimal string), else its
+/// `id` (records sharing an id, such as the two languages of a parallel corpus, are one
+/// document), else `FILE:LINE`; a `null` `doc_id` or `doc_key` is no key, as if the field
+/// were absent. `para` (or `paragraph`; a whole number, or a string of digits) gives the
+/// paragraph number, `section` (or `title`) the section. A `lang` naming Chinese or
+/// English ([`Lang::from_tag`](crate::Lang::from_tag)) is the paragraph's language, else
+/// it is detected from the text: the source knows better than a count of scripts, as in
+/// a Chinese sentence of Latin names. The other scalar fields, `lang` among them, are
+/// kept as metadata. Consecutive records of one document are handed over together.
 ///
 /// The records of a document that an earlier source took are left out and reported (see
 /// [`Sink::bad_record`]), once per run of consecutive records.
@@ -187,7 +192,7 @@ fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
         let own_id = record.id.clone();
         let id = ["doc_id", "doc_key"]
             .iter()
-            .find_map(|k| record.metadata.get(*k)?.as_str().map(str::to_owned))
+            .find_map(|k| key_text(record.metadata.get(*k)?))
             .or_else(|| own_id.clone())
             .unwrap_or_else(|| format!("{stem}:{}", record.line));
         if let Some(own) = own_id.filter(|own| *own != id) {
@@ -197,14 +202,19 @@ fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
                 .insert("id".to_owned(), serde_json::Value::String(own));
         }
         for key in ["doc_id", "doc_key"] {
-            if record.metadata.get(key).and_then(|v| v.as_str()) == Some(id.as_str()) {
+            if record.metadata.get(key).and_then(key_text).as_deref() == Some(id.as_str()) {
                 record.metadata.remove(key);
             }
         }
         // A field that becomes the paragraph number or section under its own name is not
         // kept twice (a `title` standing in for the section keeps its name).
         let number = ["para", "paragraph"].iter().find_map(|k| {
-            let n = record.metadata.get(*k)?.as_u64()?;
+            let n = match record.metadata.get(*k)? {
+                serde_json::Value::String(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+                    s.parse().ok()?
+                }
+                value => value.as_u64()?,
+            };
             let n = u32::try_from(n).ok()?;
             record.metadata.remove(*k);
             Some(n)
@@ -235,12 +245,20 @@ fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
             left_out += 1;
             continue;
         }
+        let lang = record
+            .metadata
+            .get("lang")
+            .and_then(|v| v.as_str())
+            .and_then(crate::Lang::from_tag);
         let ordinal = group.ordinal + group.paragraphs.len() as u32;
         let mut paragraph = Paragraph::new(group.id.as_str(), ordinal, record.text)
             .with_line(record.line as u32)
             .with_metadata(record.metadata);
         paragraph.number = number;
         paragraph.section = section;
+        if let Some(lang) = lang {
+            paragraph.lang = lang;
+        }
         group.paragraphs.push(paragraph);
         count += 1;
         if count.is_multiple_of(1024) {
@@ -259,6 +277,16 @@ fn records(sink: &mut impl Sink, path: &Path) -> Result<()> {
         paragraphs: count,
     });
     Ok(())
+}
+
+/// A document key (`doc_id`, `doc_key`) as text: a string, or a number as its decimal
+/// string (as a numeric `id` is). `null` and other values are no key.
+fn key_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
 }
 
 /// Consecutive records of one document in a JSON Lines file.
@@ -487,5 +515,56 @@ mod tests {
             .unwrap();
         let built = builder.commit().unwrap();
         assert_eq!((built.documents, built.paragraphs), (2, 3));
+    }
+
+    #[test]
+    fn numeric_keys_and_paragraph_numbers_and_a_lang_field_are_taken() {
+        // `"doc_key": 123` was ignored (each record its own document, by `id`) while
+        // `"id": 7` was taken as `7`; `"para": "7"` was no paragraph number; the
+        // records' `lang` was ignored for a count of scripts.
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = dir.path().join("keys.jsonl");
+        let lines = [
+            r#"{"id": "x4", "doc_key": 123, "text": "第一条 为了规范口岸开放。"}"#,
+            r#"{"id": "x5", "doc_key": 123, "para": "7", "text": "第七条 口岸开放。"}"#,
+            r#"{"id": "x6", "doc_id": 2021, "paragraph": "12", "text": "第十二条 口岸管理。"}"#,
+            // `null` is no key: the records are documents of their own ids.
+            r#"{"id": "gwr-002-0001", "doc_key": null, "para": 1, "text": "第十四届全国人民代表大会第三次会议听取和审议了口岸报告"}"#,
+            r#"{"id": "u1", "lang": "zh-CN", "text": "3月，造成Arsen Karapetyan、Arshak Harutyunyan、Hakob Khachatryan和Hovsep Andreasyan等口岸士兵死亡"}"#,
+            r#"{"id": "u2", "lang": "ZH", "text": "Igor Trunov"}"#,
+            r#"{"id": "u3", "lang": "en-US", "text": "口岸"}"#,
+            r#"{"id": "u4", "lang": "fr", "text": "Igor Trunov, Paris"}"#,
+        ];
+        std::fs::write(&corpus, lines.join("\n")).unwrap();
+        let idx = dir.path().join("idx");
+        let mut builder = IndexBuilder::create(&idx).unwrap();
+        builder.add_file(&corpus).unwrap();
+        builder.commit().unwrap();
+        let searcher = Index::open(&idx).unwrap().searcher();
+        let mut hits = searcher.search("口岸 OR Trunov", 20).unwrap().hits;
+        hits.sort_by_key(|h| h.line);
+        let got: Vec<_> = hits
+            .iter()
+            .map(|h| (h.doc.as_str(), h.paragraph, h.lang.code()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("123", None, "zh"),
+                ("123", Some(7), "zh"),
+                ("2021", Some(12), "zh"),
+                ("gwr-002-0001", Some(1), "zh"),
+                ("u1", None, "zh"),
+                ("u2", None, "zh"),
+                ("u3", None, "en"),
+                ("u4", None, "en"),
+            ]
+        );
+        // The record's own id is kept when another field names the document; the key and
+        // the number are not kept twice; `lang` stays as the record gave it.
+        assert_eq!(hits[0].metadata.get("id"), Some(&"x4".into()));
+        assert!(!hits[1].metadata.contains_key("doc_key"));
+        assert!(!hits[1].metadata.contains_key("para"));
+        assert_eq!(hits[4].metadata.get("lang"), Some(&"zh-CN".into()));
     }
 }

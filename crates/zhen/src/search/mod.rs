@@ -713,10 +713,8 @@ fn top_of_tiers(
 }
 
 /// The paragraph of `p`'s document in the other language (Chinese for English, English for
-/// Chinese) that corresponds to it: the one with the same paragraph number, else the only
-/// one of the same kind. Paragraphs of neither language (`und`: numbers, symbols) are no
-/// one's counterpart, and a block of another kind is none either: the cover page's
-/// metadata of a document written in one language is not the translation of its title.
+/// Chinese) that corresponds to it, by [`counterpart`]. Paragraphs of neither language
+/// (`und`: numbers, symbols) are no one's counterpart.
 fn parallel_of(
     searcher: &tantivy::Searcher,
     fields: &Fields,
@@ -728,46 +726,102 @@ fn parallel_of(
         crate::Lang::En => crate::Lang::Zh,
         crate::Lang::Und => return Ok(None),
     };
-    let query = BooleanQuery::new(vec![
-        (
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(fields.doc, &p.doc),
-                IndexRecordOption::Basic,
-            )) as Box<dyn Query>,
-        ),
-        (
-            Occur::Must,
-            Box::new(TermQuery::new(
-                Term::from_field_text(fields.lang, other.code()),
-                IndexRecordOption::Basic,
-            )),
-        ),
-    ]);
-    // A parallel document has a counterpart per paragraph; more than this many paragraphs
-    // in the other language is not one.
-    const MAX_CANDIDATES: usize = 10_000;
-    let candidates = searcher.search(
-        &query,
-        &TopDocs::with_limit(MAX_CANDIDATES).order_by_score(),
-    )?;
-    let mut others = Vec::with_capacity(candidates.len());
-    for (_, address) in candidates {
-        others.push(stores.record(searcher, address)?.paragraph);
-    }
-    let same_number = p
-        .number
-        .and_then(|n| others.iter().position(|o| o.number == Some(n)));
-    let chosen = match same_number {
-        Some(i) => Some(others.swap_remove(i)),
-        None if others.len() == 1 && others[0].kind == p.kind => others.pop(),
-        None => None,
+    let in_lang = |lang: crate::Lang| -> Result<Vec<Paragraph>> {
+        let query = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.doc, &p.doc),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(fields.lang, lang.code()),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        // A parallel document has a counterpart per paragraph; more than this many
+        // paragraphs in one language is not one.
+        const MAX_CANDIDATES: usize = 10_000;
+        let candidates = searcher.search(
+            &query,
+            &TopDocs::with_limit(MAX_CANDIDATES).order_by_score(),
+        )?;
+        let mut paragraphs = Vec::with_capacity(candidates.len());
+        for (_, address) in candidates {
+            paragraphs.push(stores.record(searcher, address)?.paragraph);
+        }
+        Ok(paragraphs)
     };
-    Ok(chosen.map(|o| Parallel {
-        lang: o.lang,
-        text: o.text,
-        paragraph: o.number,
+    let mut others = in_lang(other)?;
+    let chosen = counterpart(p, &others, || in_lang(p.lang))?;
+    Ok(chosen.map(|i| {
+        let o = others.swap_remove(i);
+        Parallel {
+            lang: o.lang,
+            text: o.text,
+            paragraph: o.number,
+        }
     }))
+}
+
+/// Which of `others`, the paragraphs of `p`'s document in the other language, is `p`'s
+/// counterpart (its index), if any:
+///
+/// * a numbered paragraph's is the one with the same number. Only when the other language
+///   numbers none of its paragraphs is it the only one of the same kind: where both sides
+///   are numbered, a number missing on one side is a paragraph missing there, and the
+///   other side's single paragraph is the translation of another number;
+/// * an unnumbered paragraph's is the only unnumbered one of the same kind (a title pairs
+///   with the title, whatever numbered paragraphs follow it). Failing that, it is the
+///   numbered paragraph that picks it by the rule above, so that a pair reads the same
+///   from both sides; `own` (the paragraphs of `p`'s language) is read for that only.
+///
+/// A block of another kind is never a counterpart: the English cover-page metadata of a
+/// Chinese document is not the translation of its title.
+fn counterpart(
+    p: &Paragraph,
+    others: &[Paragraph],
+    own: impl FnOnce() -> Result<Vec<Paragraph>>,
+) -> Result<Option<usize>> {
+    let only = |mut matching: Box<dyn Iterator<Item = usize> + '_>| match (
+        matching.next(),
+        matching.next(),
+    ) {
+        (Some(i), None) => Some(i),
+        _ => None,
+    };
+    let of_kind = |numbered: Option<bool>| -> Box<dyn Iterator<Item = usize> + '_> {
+        Box::new(
+            (0..others.len())
+                .filter(move |&i| others[i].kind == p.kind)
+                .filter(move |&i| numbered.is_none_or(|n| others[i].number.is_some() == n)),
+        )
+    };
+    if let Some(n) = p.number {
+        if let Some(i) = others.iter().position(|o| o.number == Some(n)) {
+            return Ok(Some(i));
+        }
+        if others.iter().any(|o| o.number.is_some()) {
+            return Ok(None);
+        }
+        return Ok(only(of_kind(None)));
+    }
+    if let Some(i) = only(of_kind(Some(false))) {
+        return Ok(Some(i));
+    }
+    // The rule seen from a numbered paragraph of the other side: it picks `p` when `p`'s
+    // language numbers nothing and `p` is the only one of its kind there.
+    let Some(i) = only(of_kind(Some(true))) else {
+        return Ok(None);
+    };
+    let own = own()?;
+    let picked = own.iter().all(|q| q.number.is_none())
+        && own.iter().filter(|q| q.kind == p.kind).count() == 1;
+    Ok(picked.then_some(i))
 }
 
 /// Real text for the search modules' unit tests (integration tests have `tests/common`).

@@ -190,9 +190,10 @@ fn parse_record(line: &str, line_no: usize) -> Result<Record, String> {
         Some(_) => return Err("`text` is not a string".to_owned()),
         None => return Err("no `text` field; each record needs the text to index".to_owned()),
     };
-    if text.trim().is_empty() {
+    if text.chars().all(is_invisible) {
         return Err(
-            "`text` is empty: nothing to index; give the record its text or leave the line out"
+            "`text` is empty (or only white space and invisible characters such as U+200B \
+             ZERO WIDTH SPACE): nothing to index; give the record its text or leave the line out"
                 .to_owned(),
         );
     }
@@ -219,6 +220,37 @@ fn parse_record(line: &str, line_no: usize) -> Result<Record, String> {
         text,
         metadata: object,
     })
+}
+
+/// Whether `c` shows nothing: white space, a control character, or a format character
+/// (Unicode category Cf: zero-width spaces and joiners, bidirectional marks, the soft
+/// hyphen, the byte-order mark, tags). A text of only these is an empty text that an
+/// export left its marks in.
+fn is_invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c as u32,
+            0xAD
+            | 0x600..=0x605
+            | 0x61C
+            | 0x6DD
+            | 0x70F
+            | 0x890..=0x891
+            | 0x8E2
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F)
 }
 
 #[cfg(test)]
@@ -330,5 +362,34 @@ mod tests {
             .map(|r| r.unwrap().text)
             .collect();
         assert_eq!(texts, ["a", "b\u{feff}c"]);
+    }
+
+    #[test]
+    fn a_text_of_only_invisible_characters_is_an_empty_text() {
+        // 86 work-report records hold only a U+200B and were indexed as `und` paragraphs
+        // that nothing finds.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gwr.jsonl");
+        let lines = [
+            "{\"id\": \"gwr-009-0001\", \"doc_key\": \"2021\", \"para\": 1, \"text\": \"\u{200b}\"}",
+            "{\"id\": \"gwr-009-0002\", \"doc_key\": \"2021\", \"para\": 2, \"text\": \"\u{200b}\u{200d}\u{3000}\u{feff}\u{ad}\\t\"}",
+            "{\"id\": \"gwr-009-0003\", \"doc_key\": \"2021\", \"para\": 3, \"text\": \"\u{200b}各位代表：\"}",
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let results: Vec<Result<Record>> = Records::open(&path).unwrap().collect();
+        let errors: Vec<String> = results
+            .iter()
+            .filter_map(|r| r.as_ref().err().map(ToString::to_string))
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        for (err, line) in errors.iter().zip([1, 2]) {
+            assert!(
+                err.contains("gwr.jsonl") && err.contains(&format!("line {line}: `text` is empty")),
+                "{err}"
+            );
+            assert!(err.contains("U+200B"), "{err}");
+        }
+        let kept = results[2].as_ref().unwrap();
+        assert_eq!(kept.text, "\u{200b}各位代表：");
     }
 }
