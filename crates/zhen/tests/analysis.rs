@@ -124,6 +124,46 @@ fn english_is_lower_cased_and_stemmed() {
 }
 
 #[test]
+fn latin_accents_are_folded_with_offsets_into_the_original() {
+    assert_pairs(
+        "Côte d’Ivoire, São Tomé, Hammarskjöld",
+        &[
+            ("cote", "Côte"),
+            ("d'ivoir", "d’Ivoire"),
+            ("sao", "São"),
+            ("tome", "Tomé"),
+            ("hammarskjold", "Hammarskjöld"),
+        ],
+    );
+    assert_eq!(terms("naïve café résumé"), terms("naive cafe resume"));
+    assert_eq!(
+        terms("Straße İstanbul Türkiye"),
+        ["strass", "istanbul", "turkiy"]
+    );
+    assert_eq!(
+        terms("Straße İstanbul Türkiye"),
+        terms("strasse istanbul turkiye")
+    );
+    // Other scripts keep their accents.
+    assert_eq!(terms("Ελλάδα йод"), ["ελλάδα", "йод"]);
+}
+
+#[test]
+fn dashes_between_digits_make_ranges() {
+    for range in ["2025–2027", "2025-2027", "2025—2027", "2025‑2027", "2025−2027"] {
+        assert_pairs(
+            range,
+            &[("2025-2027", range), ("2025", "2025"), ("2027", "2027")],
+        );
+    }
+    // Around words, a dash separates as before.
+    assert_eq!(
+        terms("peace – and 2021 — 2030"),
+        ["peac", "and", "2021", "2030"]
+    );
+}
+
+#[test]
 fn no_whitespace_or_punctuation_tokens() {
     assert!(tokens("，。、；：“”（）《》 \t\n!?-/…").is_empty());
     for t in tokens("《〈联合国打击跨国有组织犯罪公约〉关于预防、禁止和惩治贩运人口》")
@@ -171,7 +211,7 @@ fn stress_text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
         "國", "際", "勞", "工", "組", "織", "人口", "贩运", "販運", "１", "５", "Ａ", "ｂ", "a",
         "B", "7", " ", "，", "。", "e\u{301}", "\u{301}", "㈱", "ﬁ", "Ⅻ", "😀", "-", "/", "2 800",
-        "’s", "\u{3000}", "İ", "ß", "\t", "\u{fb01}", "①",
+        "’s", "\u{3000}", "İ", "ß", "\t", "\u{fb01}", "①", "Côte", "–", "—", "ø",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }

@@ -3,7 +3,8 @@
 //! The pipeline, each stage its own module:
 //!
 //! 1. [`normalize`](Folded): NFKC (full-width digits and letters), traditional to simplified
-//!    Chinese, lower case — with a map from every folded byte back to the original text;
+//!    Chinese, lower case, Latin letters without accents (`Côte` → `cote`, `ß` → `ss`),
+//!    dashes as `-` — with a map from every folded byte back to the original text;
 //! 2. `script` and `segment`: Han runs through jieba (the same dictionary and mode at index
 //!    and query time), letter runs as words, digit runs as whole numbers (`1325`, `16/18`,
 //!    `2022-2024`, `2 800` → `2800`), a number's parts joined by `-` or `/` at its
@@ -352,13 +353,23 @@ pub(crate) fn for_each_term_unfolded(
             skip_to = read_ascii_word(text, i, stems, &wanted, &mut lower, |start, end, term| {
                 visit(position, start, end, term)
             });
+            // Letters beyond ASCII in the word (`café`, `e` and a combining accent) are
+            // folded: only its apostrophes' look-alikes are read here as folding reads
+            // them.
+            let word = &text[i..skip_to];
+            if !word.is_ascii()
+                && word.contains(|c: char| !c.is_ascii() && !normalize::is_apostrophe(c))
+            {
+                return false;
+            }
         } else if c.is_ascii_whitespace() {
             // The run goes on if Han follows; anything else closes it.
         } else if c.is_ascii() {
             run = None;
         } else if c == '\u{3000}' || is_plain_punctuation(c) {
             // These fold to what joins the groups of a number.
-            if matches!(c, '\u{3000}' | '，' | '－' | '．' | '／' | '：') && between_digits(i, end)
+            if (matches!(c, '\u{3000}' | '，' | '－' | '．' | '／' | '：') || normalize::is_dash(c))
+                && between_digits(i, end)
             {
                 return false;
             }
@@ -638,6 +649,12 @@ mod tests {
             "人权①",
             "ｒ人权",
             "人權\u{2028}",
+            // Folding takes the accents off, or joins the numbers.
+            "café",
+            "CAFÉ",
+            "cafe\u{301}",
+            "2025–2027",
+            "2024—2025",
         ] {
             assert_eq!(han_terms_unfolded(text), None, "{text}");
         }
@@ -647,7 +664,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn han_grams_of_unfolded_text_equal_the_folded_ones_everywhere(
-            text in "([人权國勞会 aB0-9.,:/%'’　，．：／－。（）…\n-]|[0-9][　，．：／－][0-9]{1,3}){0,24}"
+            text in "([人权國勞会 aB0-9.,:/%'’　，．：／－。（）…\n-]|[0-9][　，．：／－–—][0-9]{1,3}){0,24}"
         ) {
             if let Some(unfolded) = han_terms_unfolded(&text) {
                 prop_assert_eq!(unfolded, han_terms_folded(&text));
@@ -700,6 +717,7 @@ mod tests {
             "Human Trafficking commitments, 2022-2024 and 2 800万美元",
             "國際勞工組織 第１５５７节 ＵＮＩＣＥＦ’s women's rights",
             "e\u{301}té 2019冠状病毒病 ㈱ Ⅻ 😀",
+            "Côte d’Ivoire, São Tomé, Straße, İstanbul, Łódź, Ærø, 2025–2027, 2021—2030年",
             &long_word,
         ]);
         let mut analyzer = ngram_analyzer();

@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+#[cfg(test)]
+use super::normalize::Folded;
 use super::script::{classify, CharClass};
 use super::tokenizer::Segmenter;
 
@@ -413,5 +415,8 @@ mod tests {
         assert_eq!(numbers("2017 年和 2018 年"), ["2017", "2018"]);
         assert_eq!(numbers("3.5%"), ["3.5"]);
         assert_eq!(numbers("in 2020 100 people"), ["2020", "100"]);
+        // Dashes are folded to `-` before numbers are read.
+        let dashes = Folded::new("2025–2027, 2024—2025 and 5−6");
+        assert_eq!(numbers(dashes.text()), ["2025-2027", "2024-2025", "5-6"]);
     }
 }
