@@ -165,10 +165,9 @@ impl Folded {
                     n
                 };
                 for l in to_simplified(n).to_lowercase() {
-                    if is_combining_mark(l) {
-                        if !latin_base {
-                            self.push(l, start, end);
-                        }
+                    // Asked only after a Latin letter: the other characters that come
+                    // this way (Chinese punctuation, most of them) pay two range checks.
+                    if latin_base && is_combining_mark(l) {
                         continue;
                     }
                     latin_base = l.is_ascii_alphabetic() || is_latin(l);
