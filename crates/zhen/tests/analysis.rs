@@ -124,6 +124,97 @@ fn english_is_lower_cased_and_stemmed() {
 }
 
 #[test]
+fn latin_accents_are_folded_with_offsets_into_the_original() {
+    assert_pairs(
+        "Côte d’Ivoire, São Tomé, Hammarskjöld",
+        &[
+            ("cote", "Côte"),
+            ("d'ivoir", "d’Ivoire"),
+            ("ivoir", "Ivoire"),
+            ("sao", "São"),
+            ("tome", "Tomé"),
+            ("hammarskjold", "Hammarskjöld"),
+        ],
+    );
+    assert_eq!(terms("naïve café résumé"), terms("naive cafe resume"));
+    assert_eq!(
+        terms("Straße İstanbul Türkiye"),
+        ["strass", "istanbul", "turkiy"]
+    );
+    assert_eq!(
+        terms("Straße İstanbul Türkiye"),
+        terms("strasse istanbul turkiye")
+    );
+    // Other scripts keep their accents.
+    assert_eq!(terms("Ελλάδα йод"), ["ελλάδα", "йод"]);
+}
+
+#[test]
+fn the_word_after_a_one_letter_elision_is_indexed_at_its_position() {
+    let t = tokens("the people of Côte d’Ivoire and Mr. O’Neill");
+    let got: Vec<(&str, usize)> = t.iter().map(|t| (t.text.as_str(), t.position)).collect();
+    assert_eq!(
+        got,
+        [
+            ("the", 0),
+            ("peopl", 1),
+            ("of", 2),
+            ("cote", 3),
+            ("d'ivoir", 4),
+            ("ivoir", 4),
+            ("and", 5),
+            ("mr", 6),
+            ("o'neil", 7),
+            ("neill", 7),
+        ]
+    );
+    // English possessives and contractions keep their one term.
+    assert_eq!(
+        terms("Africa’s future isn't what I’m told"),
+        ["africa", "futur", "isn't", "what", "i'm", "told"]
+    );
+}
+
+#[test]
+fn a_plural_acronym_gives_the_acronyms_term() {
+    assert_pairs(
+        "the SDGs and LDCs",
+        &[
+            ("the", "the"),
+            ("sdg", "SDGs"),
+            ("sdgs", "SDGs"),
+            ("and", "and"),
+            ("ldc", "LDCs"),
+            ("ldcs", "LDCs"),
+        ],
+    );
+    assert_eq!(terms("SDG"), ["sdg"]);
+    // In capitals throughout, or in lower case, the word is as written.
+    assert_eq!(terms("SDGS sdgs"), ["sdgs", "sdgs"]);
+}
+
+#[test]
+fn dashes_between_digits_make_ranges() {
+    for range in [
+        "2025–2027",
+        "2025-2027",
+        "2025—2027",
+        "2025‑2027",
+        "2025−2027",
+    ] {
+        assert_pairs(
+            range,
+            &[("2025-2027", range), ("2025", "2025"), ("2027", "2027")],
+        );
+    }
+    // Around words, a dash separates as before.
+    assert_eq!(
+        terms("peace – and 2021 — 2030"),
+        ["peac", "and", "2021", "2030"]
+    );
+}
+
+#[test]
 fn no_whitespace_or_punctuation_tokens() {
     assert!(tokens("，。、；：“”（）《》 \t\n!?-/…").is_empty());
     for t in tokens("《〈联合国打击跨国有组织犯罪公约〉关于预防、禁止和惩治贩运人口》")
@@ -171,7 +262,8 @@ fn stress_text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
         "國", "際", "勞", "工", "組", "織", "人口", "贩运", "販運", "１", "５", "Ａ", "ｂ", "a",
         "B", "7", " ", "，", "。", "e\u{301}", "\u{301}", "㈱", "ﬁ", "Ⅻ", "😀", "-", "/", "2 800",
-        "’s", "\u{3000}", "İ", "ß", "\t", "\u{fb01}", "①",
+        "’s", "\u{3000}", "İ", "ß", "\t", "\u{fb01}", "①", "Côte", "d’", "O'", "Ivoire", "SDGs",
+        "–", "—", "ø",
     ]);
     prop::collection::vec(pieces, 0..40).prop_map(|v| v.concat())
 }
@@ -217,7 +309,19 @@ proptest! {
     #[test]
     fn traditional_and_full_width_analyse_like_their_folded_forms(text in stress_text()) {
         let folded = zhen::analysis::Folded::new(&text);
-        prop_assert_eq!(terms(&text), terms(folded.text()));
+        // Only the capitals of a plural acronym, which folding lowers, make a difference:
+        // `SDGs` gives the acronym's term before the word's, over the same text.
+        let tokens = tokens(&text);
+        let mut as_folded = Vec::new();
+        for (i, t) in tokens.iter().enumerate() {
+            let acronym = tokens.get(i + 1).is_some_and(|next| {
+                (next.position, next.start, next.end) == (t.position, t.start, t.end)
+            });
+            if !acronym {
+                as_folded.push(t.text.clone());
+            }
+        }
+        prop_assert_eq!(as_folded, terms(folded.text()));
     }
 }
 

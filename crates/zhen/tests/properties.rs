@@ -90,6 +90,17 @@ fn mixed_text(max_pieces: usize) -> impl Strategy<Value = String> {
         "ﾊﾞ",
         "戱",
         "薴",
+        "Côte",
+        "d’",
+        "Ivoire",
+        "O'",
+        "SDGs",
+        "LDC",
+        "s",
+        "–",
+        "—",
+        "Łódź",
+        "æ",
     ]);
     prop::collection::vec(pieces, 1..max_pieces).prop_map(|v| v.concat())
 }

@@ -218,6 +218,70 @@ fn english_is_case_insensitive_stemmed_and_stop_words_are_optional() {
     assert_eq!(ranked(&g, "status women")[0], 3);
 }
 
+/// What each query marks in the text of the hit with paragraph number `n`.
+fn marked(f: &Fixture, q: &str, n: u32) -> Vec<String> {
+    let results = search(f, q);
+    let hit = results
+        .hits
+        .iter()
+        .find(|h| h.paragraph == Some(n))
+        .unwrap_or_else(|| panic!("{q}: no hit {n}"));
+    hit.highlights
+        .iter()
+        .map(|h| hit.text[h.start..h.end].to_owned())
+        .collect()
+}
+
+#[test]
+fn english_spellings_with_and_without_accents_elisions_and_plurals_meet() {
+    // As the UN General Debates write them.
+    let g = numbered(&[
+        "We welcome the elections in Côte d’Ivoire and São Tomé and Príncipe.",
+        "Cote d'Ivoire and Sao Tome and Principe have shown the way.",
+        "The naïve café owner on the Straße in İstanbul met Mr. O’Neill.",
+        "Achieving the SDGs requires support to the LDCs and NGOs.",
+        "Each SDG matters to every LDC.",
+        "The 2025–2027 strategic plan and the Decade 2021—2030.",
+        "The 2025-2027 budget was adopted.",
+        "Africa’s youth isn’t waiting.",
+    ]);
+    for q in [
+        "Cote d'Ivoire",
+        "Côte d’Ivoire",
+        "\"cote d'ivoire\"",
+        "Ivoire",
+    ] {
+        assert_eq!(sorted(ranked(&g, q)), [1, 2], "{q}");
+    }
+    for q in ["Sao Tome", "\"São Tomé\"", "principe"] {
+        assert_eq!(sorted(ranked(&g, q)), [1, 2], "{q}");
+    }
+    for q in ["naive cafe", "strasse", "istanbul", "Neill", "O'Neill"] {
+        assert_eq!(ranked(&g, q), [3], "{q}");
+    }
+    for q in ["SDG", "SDGs", "LDC", "LDCs"] {
+        assert_eq!(sorted(ranked(&g, q)), [4, 5], "{q}");
+    }
+    // Typed in lower case, a plural is the word as written.
+    assert_eq!(ranked(&g, "sdgs"), [4]);
+    assert_eq!(ranked(&g, "NGO"), [4]);
+    for q in ["2025-2027", "2025–2027", "\"2025–2027\""] {
+        assert_eq!(sorted(ranked(&g, q)), [6, 7], "{q}");
+    }
+    assert_eq!(ranked(&g, "2021-2030"), [6]);
+    // Possessives and contractions are as before.
+    assert_eq!(ranked(&g, "Africa"), [8]);
+    assert_eq!(ranked(&g, "isn't"), [8]);
+    // Highlights cover the text as written.
+    assert_eq!(marked(&g, "cote ivoire", 1), ["Côte", "Ivoire"]);
+    assert_eq!(marked(&g, "\"Côte d'Ivoire\"", 1), ["Côte d’Ivoire"]);
+    assert_eq!(marked(&g, "strasse istanbul", 3), ["Straße", "İstanbul"]);
+    assert_eq!(marked(&g, "Neill", 3), ["Neill"]);
+    assert_eq!(marked(&g, "SDG", 4), ["SDGs"]);
+    assert_eq!(marked(&g, "2025-2027", 6), ["2025–2027"]);
+    assert_eq!(marked(&g, "2030", 6), ["2030"]);
+}
+
 // 6. Snippets.
 
 #[test]

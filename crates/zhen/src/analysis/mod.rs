@@ -3,11 +3,14 @@
 //! The pipeline, each stage its own module:
 //!
 //! 1. [`normalize`](Folded): NFKC (full-width digits and letters), traditional to simplified
-//!    Chinese, lower case — with a map from every folded byte back to the original text;
+//!    Chinese, lower case, Latin letters without accents (`Côte` → `cote`, `ß` → `ss`),
+//!    dashes as `-` — with a map from every folded byte back to the original text;
 //! 2. `script` and `segment`: Han runs through jieba (the same dictionary and mode at index
 //!    and query time), letter runs as words, digit runs as whole numbers (`1325`, `16/18`,
 //!    `2022-2024`, `2 800` → `2800`), a number's parts joined by `-` or `/` at its
-//!    position besides (`2022`, `2024`), as a compound's parts are;
+//!    position besides (`2022`, `2024`), as a compound's parts are; so are the word after
+//!    a one-letter elision (`d’Ivoire` → `ivoire`) and a plural acronym's word as written
+//!    (`SDGs` → `sdg`, then `sdgs`);
 //! 3. tantivy filters: [`RemoveLongFilter`] drops pathological tokens, [`EnglishStemmer`]
 //!    stems English words (`trafficking` → `traffick`) as tantivy's `Stemmer` does, skipping
 //!    the tokens it cannot change.
@@ -51,6 +54,7 @@ pub(crate) use script::is_latin_letter;
 #[cfg(test)]
 pub(crate) use script::{classify, CharClass};
 pub use script::{detect_lang, is_han, Lang};
+pub(crate) use segment::is_plural_acronym;
 pub use segment::TokenKind;
 pub use stem::{EnglishStemmer, EnglishStemmerFilter, EnglishStemmerStream};
 pub use tokenizer::{ZhenTokenStream, ZhenTokenizer};
@@ -236,7 +240,8 @@ pub(crate) fn for_each_gram_term(
     segment::segment(
         None,
         segment::HanMode::Grams,
-        folded.text(),
+        folded,
+        text,
         |start, end, term, kind, step| {
             if !first {
                 position += step;
@@ -353,13 +358,23 @@ pub(crate) fn for_each_term_unfolded(
             skip_to = read_ascii_word(text, i, stems, &wanted, &mut lower, |start, end, term| {
                 visit(position, start, end, term)
             });
+            // Letters beyond ASCII in the word (`café`, `e` and a combining accent) are
+            // folded: only its apostrophes' look-alikes are read here as folding reads
+            // them.
+            let word = &text[i..skip_to];
+            if !word.is_ascii()
+                && word.contains(|c: char| !c.is_ascii() && !normalize::is_apostrophe(c))
+            {
+                return false;
+            }
         } else if c.is_ascii_whitespace() {
             // The run goes on if Han follows; anything else closes it.
         } else if c.is_ascii() {
             run = None;
         } else if c == '\u{3000}' || is_plain_punctuation(c) {
             // These fold to what joins the groups of a number.
-            if matches!(c, '\u{3000}' | '，' | '－' | '．' | '／' | '：') && between_digits(i, end)
+            if (matches!(c, '\u{3000}' | '，' | '－' | '．' | '／' | '：') || normalize::is_dash(c))
+                && between_digits(i, end)
             {
                 return false;
             }
@@ -376,8 +391,13 @@ pub(crate) fn for_each_term_unfolded(
 /// Reads the word or number that starts with the ASCII letter or digit at byte `start` of
 /// `text`, as the n-gram analyzer reads it, and returns its end. If `wanted` accepts its
 /// first character lowercased, `visit(start, end, term)` gets its term (lowercased and
-/// stemmed; `lower` is the buffer for that); then, for a number of parts
-/// ([`segment::number_parts`]), each part that `wanted` accepts.
+/// stemmed; `lower` is the buffer for that), a plural acronym's first
+/// ([`segment::is_plural_acronym`]); then the word after an elision
+/// ([`segment::elided`]), or each part of a number of parts ([`segment::number_parts`]),
+/// that `wanted` accepts.
+///
+/// The word is read as it stands: a caller that cannot have letters beyond ASCII in it
+/// (which folding would change) checks the text up to the end returned.
 pub(crate) fn read_ascii_word(
     text: &str,
     start: usize,
@@ -392,31 +412,48 @@ pub(crate) fn read_ascii_word(
     } else {
         (segment::word_end(text, start), None)
     };
-    if wanted(first.to_ascii_lowercase()) {
-        let term = match &number {
-            Some(number) => number.as_ref(),
-            None => {
-                lower.clear();
-                lower.push_str(&text[start..end]);
-                lower.make_ascii_lowercase();
-                if !lower.is_ascii() && lower.contains(normalize::is_apostrophe) {
-                    // As folding does (see `normalize`).
-                    *lower = lower
-                        .chars()
-                        .map(|c| if normalize::is_apostrophe(c) { '\'' } else { c })
-                        .collect();
+    if let Some(number) = &number {
+        if wanted(first) {
+            stems.with_term(number, |term| visit(start, end, term));
+        }
+        if let Cow::Borrowed(number) = number {
+            for (a, b) in segment::number_parts(number) {
+                if wanted(char::from(number.as_bytes()[a])) {
+                    stems.with_term(&number[a..b], |term| visit(start + a, start + b, term));
                 }
-                &*lower
-            }
-        };
-        stems.with_term(term, |term| visit(start, end, term));
-    }
-    if let Some(Cow::Borrowed(number)) = number {
-        for (a, b) in segment::number_parts(number) {
-            if wanted(char::from(number.as_bytes()[a])) {
-                stems.with_term(&number[a..b], |term| visit(start + a, start + b, term));
             }
         }
+        return end;
+    }
+    let word = &text[start..end];
+    let elided = segment::elided_as_written(word);
+    let wanted_whole = wanted(first.to_ascii_lowercase());
+    let wanted_rest = elided.is_some_and(|(_, at)| {
+        word.as_bytes()
+            .get(at)
+            .is_some_and(|b| wanted(char::from(b.to_ascii_lowercase())))
+    });
+    if !wanted_whole && !wanted_rest {
+        return end;
+    }
+    lower.clear();
+    lower.push_str(word);
+    lower.make_ascii_lowercase();
+    if !lower.is_ascii() && lower.contains(normalize::is_apostrophe) {
+        // As folding does (see `normalize`).
+        *lower = lower
+            .chars()
+            .map(|c| if normalize::is_apostrophe(c) { '\'' } else { c })
+            .collect();
+    }
+    if wanted_whole {
+        if word.is_ascii() && segment::is_plural_acronym(word) {
+            stems.with_term(&lower[..lower.len() - 1], |term| visit(start, end, term));
+        }
+        stems.with_term(lower, |term| visit(start, end, term));
+    }
+    if let (Some((folded_at, at)), true) = (elided, wanted_rest) {
+        stems.with_term(&lower[folded_at..], |term| visit(start + at, end, term));
     }
     end
 }
@@ -536,7 +573,8 @@ mod tests {
             segment::segment(
                 None,
                 segment::HanMode::Grams,
-                folded.text(),
+                &folded,
+                text,
                 |_, _, term, kind, _| {
                     if kind == TokenKind::Han {
                         return;
@@ -625,6 +663,8 @@ mod tests {
             "第1条 人权理事会（A/HRC/46/1）... 人权\n\n理事会",
             "——“人权”《理事会》【人口】贩运……　人口　贩运",
             "2 800万美元和1,000人",
+            "d’Ivoire, O'Neill, l‘Aquila: the SDGs, LDCs and NGOs of 2025-2027 人权",
+            "SDGS, SDG's, Is, I'm, isn't, d'2",
         ] {
             assert_eq!(
                 han_terms_unfolded(text),
@@ -639,16 +679,26 @@ mod tests {
             "人权①",
             "ｒ人权",
             "人權\u{2028}",
+            // Folding takes the accents off, or joins the numbers.
+            "café",
+            "CAFÉ",
+            "cafe\u{301}",
+            "2025–2027",
+            "2024—2025",
         ] {
             assert_eq!(han_terms_unfolded(text), None, "{text}");
         }
+        // Asked only for terms starting with `i`, the pass finds the word after `d’`.
+        let text = "Côte d’Ivoire";
+        let unfolded = han_terms_unfolded_starting(&text[6..], |c| c == 'i', |_| false);
+        assert_eq!(unfolded, Some(vec![(0, 4, 10, "ivoir".to_owned())]));
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn han_grams_of_unfolded_text_equal_the_folded_ones_everywhere(
-            text in "([人权國勞会 aB0-9.,:/%'’　，．：／－。（）…\n-]|[0-9][　，．：／－][0-9]{1,3}){0,24}"
+            text in "([人权國勞会 aB0-9.,:/%'’　，．：／－。（）…\n-]|[0-9][　，．：／－–—][0-9]{1,3}|[dDoSIé][A-Za-z]{0,2}'?[sSaAiI]){0,24}"
         ) {
             if let Some(unfolded) = han_terms_unfolded(&text) {
                 prop_assert_eq!(unfolded, han_terms_folded(&text));
@@ -666,7 +716,7 @@ mod tests {
             }
             // Asked for terms in letters and digits only, Han characters only count
             // positions: the terms and their positions are still exactly those.
-            let latin = |c: char| matches!(c, 'a' | 'o' | '2' | '1');
+            let latin = |c: char| matches!(c, 'a' | 'o' | '2' | '1' | 's' | 'i');
             if let Some(some) = han_terms_unfolded_starting(&text, latin, |_| false) {
                 let mut expected = han_terms_folded(&text);
                 expected.retain(|(_, _, _, t)| t.chars().next().is_some_and(latin));
@@ -701,6 +751,8 @@ mod tests {
             "Human Trafficking commitments, 2022-2024 and 2 800万美元",
             "國際勞工組織 第１５５７节 ＵＮＩＣＥＦ’s women's rights",
             "e\u{301}té 2019冠状病毒病 ㈱ Ⅻ 😀",
+            "Côte d’Ivoire, São Tomé, O’Neill, Straße, İstanbul, Łódź, Ærø: the SDGs, 2025–2027",
+            "ＳＤＧｓ, SDGS, Africa's, isn't, I'm, l'ONU, 2021—2030年",
             &long_word,
         ]);
         let mut analyzer = ngram_analyzer();

@@ -14,7 +14,14 @@
 //! 4. the apostrophe's look-alikes (`’`, `‘`, `ʼ`; see [`is_apostrophe`]) to the apostrophe
 //!    `'`: typographic English writes `Australia’s`, and only with `'` does English
 //!    stemming see a possessive (the UN General Debates write `’s` forty times as often
-//!    as `'s`).
+//!    as `'s`);
+//! 5. the dashes typeset between digits (`–`, `—`, `‐`, `‑`, `‒`, `−`; see [`is_dash`]) to
+//!    `-`, so that `2025–2027` is the range `2025-2027`;
+//! 6. Latin letters to their base letters ([`fold_latin`]): `Côte` is `cote`, `Straße`
+//!    `strasse`. English text writes the same names with and without their accents (the UN
+//!    General Debates: `Côte d’Ivoire` and `Cote d’Ivoire` about as often), and a reader
+//!    searching in English types them without. Greek, Cyrillic and every other script
+//!    keep their marks: there they tell letters apart (`й` is not `и`).
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -88,13 +95,19 @@ impl Folded {
     /// Folds `original`, per character cluster (a base character and its combining marks):
     /// NFKC (full-width and half-width forms, compatibility ideographs), then traditional to
     /// simplified Chinese ([`to_simplified`]), then lower case; an apostrophe's look-alike
-    /// (`’`, `‘`, `ʼ`) becomes `'`.
+    /// (`’`, `‘`, `ʼ`) becomes `'`, a dash (`–`, `—`, `‑`, `−`, …) `-`, and a Latin letter
+    /// its base letters, without accents (`é` → `e`, `ß` → `ss`).
     ///
     /// ```
     /// let folded = zhen::analysis::Folded::new("國際Ｌａｂｏｕｒ１５５７");
     /// assert_eq!(folded.text(), "国际labour1557");
     /// // The folded `1557` maps back to the full-width digits.
     /// assert_eq!(folded.original_range(12, 16), (24, 36));
+    ///
+    /// let folded = zhen::analysis::Folded::new("Côte d’Ivoire, 2025–2027");
+    /// assert_eq!(folded.text(), "cote d'ivoire, 2025-2027");
+    /// // The folded `o` maps back to the two bytes of `ô`.
+    /// assert_eq!(folded.original_range(1, 2), (1, 3));
     /// ```
     pub fn new(original: &str) -> Folded {
         let mut folded = Folded::default();
@@ -140,10 +153,29 @@ impl Folded {
                 end = i + m.len_utf8();
                 chars.next();
             }
+            // Whether the last letter pushed from this cluster is Latin: its combining
+            // marks, which NFKC could not compose into it, are dropped.
+            let mut latin_base = false;
             for n in cluster.nfkc() {
-                let n = if is_apostrophe(n) { '\'' } else { n };
+                let n = if is_apostrophe(n) {
+                    '\''
+                } else if is_dash(n) {
+                    '-'
+                } else {
+                    n
+                };
                 for l in to_simplified(n).to_lowercase() {
-                    self.push(l, start, end);
+                    // Asked only after a Latin letter: the other characters that come
+                    // this way (Chinese punctuation, most of them) pay two range checks.
+                    if latin_base && is_combining_mark(l) {
+                        continue;
+                    }
+                    latin_base = l.is_ascii_alphabetic() || is_latin(l);
+                    if latin_base && !l.is_ascii() {
+                        fold_latin(l, |b| self.push(b, start, end));
+                    } else {
+                        self.push(l, start, end);
+                    }
                 }
             }
         }
@@ -174,6 +206,62 @@ impl Folded {
             self.orig_end[end - 1] as usize,
         )
     }
+}
+
+/// Whether `c` is a dash that, between two digits, joins them as `-` does (`2025–2027`):
+/// the hyphen `‐` and the non-breaking hyphen `‑` (which NFKC makes `‐`), the figure dash
+/// `‒` (made for digits), the en dash `–` (ranges, as style guides ask), the em dash `—`
+/// (how Chinese writes ranges, `1956—1967年`, and in the UN General Debates' one case,
+/// `the 2024—2025 term`) and the minus sign `−`. Folding turns each into `-` wherever it
+/// stands: elsewhere it separates, as `-` does.
+pub(crate) fn is_dash(c: char) -> bool {
+    matches!(c, '\u{2010}'..='\u{2014}' | '\u{2212}')
+}
+
+/// Whether `c` is a letter of the Latin blocks beyond ASCII (Latin-1 Supplement, Latin
+/// Extended-A and -B, Latin Extended Additional): the letters [`fold_latin`] folds.
+fn is_latin(c: char) -> bool {
+    matches!(c, '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}') && c.is_alphabetic()
+}
+
+/// Calls `push` with the base letters of the (lower-case) Latin letter `c`: its canonical
+/// decomposition without combining marks (`é` → `e`, `ǿ` → `o`), and, for the letters
+/// that decompose to nothing, what English writes for them: `ß` → `ss`, `æ` → `ae`,
+/// `œ` → `oe`, `ø` → `o`, `đ` and `ð` → `d`, `þ` → `th`, `ł` → `l`, `ħ` → `h`, `ŧ` → `t`,
+/// and the dotless `ı` → `i` (`İstanbul` lower-cases to `i` and a combining dot, which is
+/// dropped). Other letters (`ŋ`, `ə`, …) stay as they are: English has no spelling for
+/// them.
+fn fold_latin(c: char, mut push: impl FnMut(char)) {
+    unicode_normalization::char::decompose_canonical(c, |d| {
+        if is_combining_mark(d) {
+            return;
+        }
+        match d {
+            'ß' => {
+                push('s');
+                push('s');
+            }
+            'æ' => {
+                push('a');
+                push('e');
+            }
+            'œ' => {
+                push('o');
+                push('e');
+            }
+            'þ' => {
+                push('t');
+                push('h');
+            }
+            'ø' => push('o'),
+            'đ' | 'ð' => push('d'),
+            'ł' => push('l'),
+            'ħ' => push('h'),
+            'ŧ' => push('t'),
+            'ı' => push('i'),
+            d => push(d),
+        }
+    });
 }
 
 /// Whether `c` is the apostrophe or a character written for it: the right single
@@ -285,11 +373,78 @@ mod tests {
 
     #[test]
     fn combining_marks_compose_and_map_to_the_whole_cluster() {
-        let original = "cafe\u{301} X";
-        let f = Folded::new(original);
-        assert_eq!(f.text(), "café x");
-        // `é` (2 bytes folded) covers `e` + U+0301 (3 bytes original).
-        assert_eq!(f.original_range(3, 5), (3, 6));
+        // Greek keeps its accents: `ά` (2 bytes folded) covers `α` + U+0301 (4 bytes).
+        let f = Folded::new("Ελλα\u{301}δα X");
+        assert_eq!(f.text(), "ελλάδα x");
+        assert_eq!(f.original_range(6, 8), (6, 10));
+        // A Latin letter loses them: `e` covers `e` + U+0301, and `q` + U+0307 (which has
+        // no composed form) is `q`.
+        let f = Folded::new("cafe\u{301} q\u{307}");
+        assert_eq!(f.text(), "cafe q");
+        assert_eq!(f.original_range(3, 4), (3, 6));
+        assert_eq!(f.original_range(5, 6), (7, 10));
+    }
+
+    #[test]
+    fn latin_letters_fold_to_their_base_letters() {
+        for (text, folded) in [
+            ("Côte d’Ivoire", "cote d'ivoire"),
+            ("São Tomé and Príncipe", "sao tome and principe"),
+            ("naïve café résumé", "naive cafe resume"),
+            ("Hammarskjöld, Türkiye", "hammarskjold, turkiye"),
+            ("Straße STRASSE ẞ", "strasse strasse ss"),
+            ("İstanbul, Diyarbakır", "istanbul, diyarbakir"),
+            ("Łódź, Gdańsk, Kraków", "lodz, gdansk, krakow"),
+            (
+                "Færøerne, Œuvre, Encyclopædia",
+                "faeroerne, oeuvre, encyclopaedia",
+            ),
+            ("Việt Nam, Đà Nẵng", "viet nam, da nang"),
+            ("Þingvellir, Guðni, Ħamrun", "thingvellir, gudni, hamrun"),
+            ("ǿ ǽ", "o ae"),
+            // Full width first, then the accent: `Ｅ` + U+0301 is `e`.
+            ("Ｅ\u{301}tat", "etat"),
+        ] {
+            assert_eq!(Folded::new(text).text(), folded, "{text}");
+        }
+        // Every piece of an expansion maps back to the whole letter.
+        let f = Folded::new("Straße");
+        assert_eq!(f.text(), "strasse");
+        assert_eq!(f.original_range(4, 5), (4, 6));
+        assert_eq!(f.original_range(5, 6), (4, 6));
+        assert_eq!(f.original_range(4, 7), (4, 7));
+        let f = Folded::new("İstanbul");
+        assert_eq!(f.original_range(0, 1), (0, 2));
+    }
+
+    #[test]
+    fn other_scripts_keep_their_marks() {
+        for text in [
+            "йод и йогурт",
+            "ελλάδα",
+            "مُحَمَّد",
+            "हिन्दी",
+            "パン",
+            "국제",
+            "国际劳工组织",
+        ] {
+            assert_eq!(Folded::new(text).text(), text, "{text}");
+        }
+        // Marks that follow no letter are left as they are, as before.
+        assert_eq!(Folded::new("\u{301}1\u{301}").text(), "\u{301}1\u{301}");
+    }
+
+    #[test]
+    fn dashes_fold_to_the_hyphen_minus() {
+        let f = Folded::new("2025–2027, 2024—2025, 1‑2, 3‒4, 5−6, 7‐8, 1956—1967年");
+        assert_eq!(
+            f.text(),
+            "2025-2027, 2024-2025, 1-2, 3-4, 5-6, 7-8, 1956-1967年"
+        );
+        // The `-` maps back to the three bytes of the en dash.
+        assert_eq!(f.original_range(4, 5), (4, 7));
+        // The horizontal bar is a quotation dash, never a range's.
+        assert_eq!(Folded::new("―").text(), "―");
     }
 
     #[test]

@@ -334,11 +334,17 @@ mod tests {
             "ｒ人权",
             "人權\u{2028}",
             "㐀",
+            "Côte",
+            "2025–2027",
         ] {
             assert!(!is_plain(text), "{text}");
         }
-        for text in ["國際勞工組織（劳工组织）", "人口　贩运 2nd", "第1条，第2条"]
-        {
+        for text in [
+            "國際勞工組織（劳工组织）",
+            "人口　贩运 2nd",
+            "第1条，第2条",
+            "d’Ivoire, 2025 – 2027",
+        ] {
             assert!(is_plain(text), "{text}");
         }
     }
@@ -347,7 +353,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]
         fn the_scan_finds_exactly_the_folded_terms_of_plain_text(
-            text in "[人权國勞劳会 aAB0-9.,:/%'’‘\t　，。（）…\n-]{0,24}"
+            text in "[人权國勞劳会 aABdOSs0-9.,:/%'’‘\t　，。（）…–\n-]{0,24}"
         ) {
             prop_assume!(is_plain(&text));
             for terms in [
@@ -355,6 +361,8 @@ mod tests {
                 &["会", "国", "会人", "a", "ab"],
                 &["2", "10", "b", "aab"],
                 &["人", "权人", "劳", "劳劳", "国会", "会国", "aa", "0"],
+                // Plural acronyms, as acronyms and as written, and words after `d'`.
+                &["ab", "abs", "a", "s", "d'a", "o'", "ss"],
             ] {
                 prop_assert_eq!(scanned(&text, terms), expected(&text, terms), "{:?}", terms);
             }

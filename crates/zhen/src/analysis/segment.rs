@@ -1,8 +1,11 @@
 //! Segmentation of folded text by script: Han runs through jieba, letter runs as words,
-//! digit runs as whole numbers.
+//! digit runs as whole numbers. Some tokens bring others at their position: a compound
+//! its parts, a number of parts its parts, a word after an elision that word, a plural
+//! acronym the word as written.
 
 use std::borrow::Cow;
 
+use super::normalize::Folded;
 use super::script::{classify, CharClass};
 use super::tokenizer::Segmenter;
 
@@ -45,12 +48,17 @@ pub(crate) enum HanMode {
 /// follows it (a step of 2). A phrase of bigrams that do not overlap (`人民` then `法院`,
 /// two positions on) then still means one unbroken run of characters: without the gap,
 /// `人民，法院` would match it too.
+///
+/// `folded` is the text segmented; `original` the text it was folded from, whose case
+/// tells a plural acronym ([`is_plural_acronym`]).
 pub(crate) fn segment(
     segmenter: Option<&mut Segmenter>,
     mode: HanMode,
-    text: &str,
+    folded: &Folded,
+    original: &str,
     mut emit: impl FnMut(usize, usize, Cow<'_, str>, TokenKind, usize),
 ) {
+    let text = folded.text();
     let gaps = mode != HanMode::Words;
     let new_run = std::cell::Cell::new(false);
     let mut last_kind: Option<TokenKind> = None;
@@ -148,7 +156,23 @@ pub(crate) fn segment(
             }
             CharClass::Letter => {
                 let end = word_end(text, i);
-                emit(i, end, Cow::Borrowed(&text[i..end]), TokenKind::Word, true);
+                let word = &text[i..end];
+                let plural_acronym = word.ends_with('s') && {
+                    let (from, to) = folded.original_range(i, end);
+                    is_plural_acronym(&original[from..to])
+                };
+                if plural_acronym {
+                    // `SDGs` is the acronym `sdg`, and `sdgs` as written besides.
+                    let acronym = Cow::Borrowed(&word[..word.len() - 1]);
+                    emit(i, end, acronym, TokenKind::Word, true);
+                    emit(i, end, Cow::Borrowed(word), TokenKind::Word, false);
+                } else {
+                    emit(i, end, Cow::Borrowed(word), TokenKind::Word, true);
+                    if let Some(at) = elided(word) {
+                        let rest = Cow::Borrowed(&word[at..]);
+                        emit(i + at, end, rest, TokenKind::Word, false);
+                    }
+                }
                 i = end;
             }
             CharClass::Digit => match digits_end(text, i) {
@@ -251,6 +275,58 @@ fn word_end_by_char(text: &str, start: usize) -> usize {
         }
     }
     end
+}
+
+/// Whether `word`, as written, is a plural acronym: two or more capital letters and a
+/// lower-case `s` (`SDGs`, `NGOs`, `LDCs`). English stemming keeps its `s` (Snowball drops
+/// an `s` only after a vowel that does not come just before it), so `SDGs` and `SDG`
+/// would be different terms; the analyzer makes it the acronym's term, with the word as
+/// written at its position besides (a query in lower case, `sdgs`, still finds it). A
+/// word in capitals throughout (`SDGS`, `HIV/AIDS`) is not taken for one: its `S` may be
+/// the acronym's own.
+pub(crate) fn is_plural_acronym(word: &str) -> bool {
+    let Some(stem) = word.strip_suffix(['s', 'ｓ']) else {
+        return false;
+    };
+    let mut capitals = 0;
+    for c in stem.chars() {
+        if !c.is_uppercase() {
+            return false;
+        }
+        capitals += 1;
+    }
+    capitals >= 2
+}
+
+/// The letters that, alone before an apostrophe at the start of a word, are an elided
+/// article, preposition or pronoun, or the Irish `O'`: French and Italian `l'`, `d'`,
+/// `c'`, `j'`, `m'`, `n'`, `s'`, `t'` (`Côte d'Ivoire`, `l'Aquila`), and `o'` (`O'Neill`).
+/// Not `i`, which is English `I'm`, `I'll`, `I've`.
+const ELIDING: &[u8] = b"cdjlmnost";
+
+/// Where the word after an elision starts in the (folded) `word`: `d'ivoire` → 2 (`ivoire`),
+/// `o'neill` → 2. The analyzer indexes that word at the whole's position too, so `Ivoire`
+/// finds `Côte d'Ivoire` and `Neill` finds `O'Neill`, while `d'Ivoire` stays one term.
+/// English possessives and contractions (`Africa's`, `isn't`) have more than one letter
+/// before their apostrophe and are left to the stemmer.
+pub(crate) fn elided(word: &str) -> Option<usize> {
+    match word.as_bytes() {
+        [first, b'\'', _, ..] if ELIDING.contains(first) => Some(2),
+        _ => None,
+    }
+}
+
+/// [`elided`] of a word as written, its apostrophe any of its look-alikes: where the word
+/// after the elision starts in the folded word, and in `word`.
+pub(crate) fn elided_as_written(word: &str) -> Option<(usize, usize)> {
+    let first = word.as_bytes().first()?.to_ascii_lowercase();
+    if !ELIDING.contains(&first) {
+        return None;
+    }
+    // The first byte is an ASCII letter: the next character starts after it.
+    let apostrophe = word[1..].chars().next()?;
+    let at = 1 + apostrophe.len_utf8();
+    (super::normalize::is_apostrophe(apostrophe) && at < word.len()).then_some((2, at))
 }
 
 /// The parts of a number joined by `-` or `/` (`2022-2024`, `16/18`), as byte ranges of
@@ -382,10 +458,12 @@ mod tests {
         }
         // In the token stream: the whole, then its parts at its position.
         let mut tokens = Vec::new();
+        let text = "第 60/251 号";
         segment(
             None,
             HanMode::Chars,
-            "第 60/251 号",
+            &Folded::new(text),
+            text,
             |a, b, t, kind, step| {
                 tokens.push((a, b, t.into_owned(), kind, step));
             },
@@ -401,6 +479,69 @@ mod tests {
         );
     }
 
+    /// The (term, source text, step) of each token of `text`, folded first.
+    fn words(text: &str) -> Vec<(String, &str, usize)> {
+        let folded = Folded::new(text);
+        let mut out = Vec::new();
+        segment(None, HanMode::Grams, &folded, text, |a, b, t, _, step| {
+            let (from, to) = folded.original_range(a, b);
+            out.push((t.into_owned(), &text[from..to], step));
+        });
+        out
+    }
+
+    #[test]
+    fn the_word_after_an_elision_stands_at_the_words_position_too() {
+        assert_eq!(
+            words("Côte d’Ivoire, O'Neill, l’Aquila"),
+            [
+                ("cote".to_owned(), "Côte", 1),
+                ("d'ivoire".to_owned(), "d’Ivoire", 1),
+                ("ivoire".to_owned(), "Ivoire", 0),
+                ("o'neill".to_owned(), "O'Neill", 1),
+                ("neill".to_owned(), "Neill", 0),
+                ("l'aquila".to_owned(), "l’Aquila", 1),
+                ("aquila".to_owned(), "Aquila", 0),
+            ]
+        );
+        // Possessives, contractions and `I'm` have no elision.
+        for text in [
+            "Africa's",
+            "isn't",
+            "I'm",
+            "I’ll",
+            "d'",
+            "'d",
+            "dd'ivoire",
+            "d'2",
+        ] {
+            assert_eq!(words(text)[0].2, 1, "{text}");
+            assert!(words(text).iter().skip(1).all(|w| w.2 == 1), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_plural_acronym_is_the_acronym_and_the_word_as_written() {
+        assert_eq!(
+            words("SDGs, NGOs"),
+            [
+                ("sdg".to_owned(), "SDGs", 1),
+                ("sdgs".to_owned(), "SDGs", 0),
+                ("ngo".to_owned(), "NGOs", 1),
+                ("ngos".to_owned(), "NGOs", 0),
+            ]
+        );
+        // Full width is folded first, and the case read where it was written.
+        assert_eq!(words("ＳＤＧｓ")[0], ("sdg".to_owned(), "ＳＤＧｓ", 1));
+        for word in ["SDGS", "Is", "As", "sdgs", "SDGss", "G20s", "SDG's", "UNs"] {
+            let expected = word.starts_with("UN");
+            assert_eq!(is_plural_acronym(word), expected, "{word}");
+        }
+        for word in ["SDGS", "Is", "sdgs", "Items"] {
+            assert_eq!(words(word).len(), 1, "{word}");
+        }
+    }
+
     #[test]
     fn numbers_stay_whole() {
         assert_eq!(numbers("第1325(2000)号"), ["1325", "2000"]);
@@ -413,5 +554,8 @@ mod tests {
         assert_eq!(numbers("2017 年和 2018 年"), ["2017", "2018"]);
         assert_eq!(numbers("3.5%"), ["3.5"]);
         assert_eq!(numbers("in 2020 100 people"), ["2020", "100"]);
+        // Dashes are folded to `-` before numbers are read.
+        let dashes = Folded::new("2025–2027, 2024—2025 and 5−6");
+        assert_eq!(numbers(dashes.text()), ["2025-2027", "2024-2025", "5-6"]);
     }
 }

@@ -193,7 +193,7 @@ impl Tokenizer for ZhenTokenizer {
     type TokenStream<'a> = ZhenTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> ZhenTokenStream<'a> {
-        let count = with_folded(text, |folded| self.tokenize(folded));
+        let count = with_folded(text, |folded| self.tokenize(folded, text));
         ZhenTokenStream {
             tokens: &mut self.tokens[..count],
             next: 0,
@@ -202,8 +202,8 @@ impl Tokenizer for ZhenTokenizer {
 }
 
 impl ZhenTokenizer {
-    /// Fills `self.tokens` with the tokens of `folded`; how many.
-    fn tokenize(&mut self, folded: &Folded) -> usize {
+    /// Fills `self.tokens` with the tokens of `folded`, the fold of `original`; how many.
+    fn tokenize(&mut self, folded: &Folded, original: &str) -> usize {
         let tokens = &mut self.tokens;
         // Tokens are overwritten in place: their strings keep their allocations from one
         // text to the next (an index build tokenizes millions of paragraphs).
@@ -246,7 +246,8 @@ impl ZhenTokenizer {
             segment(
                 self.segmenter.as_mut(),
                 self.mode,
-                folded.text(),
+                folded,
+                original,
                 |start, end, word, _kind, step| {
                     if !first {
                         position += step;

@@ -52,8 +52,11 @@ pub use update::{IndexUpdater, UpdateReport};
 // record says whether its text is plain (`analysis::is_plain`). 12: a fast field orders
 // equal scores (`schema::tie_order`). 13: folding turns `’` into `'` (`Australia’s` is
 // stemmed as `Australia's`). 14: and `‘` and `ʼ`. 15: a number's parts stand at its
-// position (`2022-2024` holds `2022` and `2024`).
-pub const INDEX_FORMAT: u32 = 15;
+// position (`2022-2024` holds `2022` and `2024`). 16: Latin letters lose their accents
+// (`Côte` is `cote`, `Straße` `strasse`); dashes (`–`, `—`, `‑`, `−`) fold to `-`, so
+// `2025–2027` is a range; the word after a one-letter elision stands at its position
+// (`d’Ivoire` holds `ivoir`); a plural acronym is its acronym (`SDGs` holds `sdg`).
+pub const INDEX_FORMAT: u32 = 16;
 
 const CURRENT: &str = "CURRENT";
 const META: &str = "zhen.json";
