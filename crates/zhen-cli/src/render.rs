@@ -233,7 +233,11 @@ pub fn eval(out: &mut impl Write, report: &zhen::eval::EvalReport, docs: bool) -
         report.mean_ndcg_at_10,
         report.mean_recall_at_10,
         report.queries.len(),
-        if report.queries.len() == 1 { "y" } else { "ies" }
+        if report.queries.len() == 1 {
+            "y"
+        } else {
+            "ies"
+        }
     )
 }
 

@@ -126,6 +126,12 @@ impl Folded {
 
         let mut chars = original.char_indices().peekable();
         let mut cluster = String::new();
+        // Whether the last letter pushed is Latin: combining marks that follow it, which
+        // NFKC could not compose into it, are dropped. Kept across clusters, as a mark may
+        // come out of the next cluster's decomposition (`A` then `ຳ`, which NFKC makes
+        // U+0ECD U+0EB2): folding that text again would find the mark right after `a`, so
+        // folding twice would differ from folding once.
+        let mut latin_base = false;
         while let Some((start, c)) = chars.next() {
             // Fast path for the common characters that folding leaves alone or changes only
             // trivially: ASCII and the main block of unified ideographs (which NFKC never
@@ -135,10 +141,12 @@ impl Folded {
                 let end = start + c.len_utf8();
                 if c.is_ascii() {
                     self.push(c.to_ascii_lowercase(), start, end);
+                    latin_base = c.is_ascii_alphabetic();
                     continue;
                 }
                 if ('\u{4E00}'..='\u{9FFF}').contains(&c) {
                     self.push(to_simplified(c), start, end);
+                    latin_base = false;
                     continue;
                 }
             }
@@ -153,9 +161,6 @@ impl Folded {
                 end = i + m.len_utf8();
                 chars.next();
             }
-            // Whether the last letter pushed from this cluster is Latin: its combining
-            // marks, which NFKC could not compose into it, are dropped.
-            let mut latin_base = false;
             for n in cluster.nfkc() {
                 let n = if is_apostrophe(n) {
                     '\''

@@ -55,7 +55,10 @@ pub use update::{IndexUpdater, UpdateReport};
 // position (`2022-2024` holds `2022` and `2024`). 16: Latin letters lose their accents
 // (`Côte` is `cote`, `Straße` `strasse`); dashes (`–`, `—`, `‑`, `−`) fold to `-`, so
 // `2025–2027` is a range; the word after a one-letter elision stands at its position
-// (`d’Ivoire` holds `ivoir`); a plural acronym is its acronym (`SDGs` holds `sdg`).
+// (`d’Ivoire` holds `ivoir`); a plural acronym is its acronym (`SDGs` holds `sdg`). Also:
+// a record's `lang` field and Chinese punctuation decide more paragraphs' language, an
+// English text document has titles and headings, and numeric `doc_key`s and `para`s are
+// read (the content hash of `--add` sees none of these, so only a rebuild applies them).
 pub const INDEX_FORMAT: u32 = 16;
 
 const CURRENT: &str = "CURRENT";
