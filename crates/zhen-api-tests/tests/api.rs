@@ -247,6 +247,11 @@ fn updates_add_replace_skip_unchanged_and_remove_by_document_id() {
     let mut update = IndexUpdater::open(dir.path()).unwrap();
     assert!(update.remove("b").unwrap());
     assert!(!update.remove("nope").unwrap());
+    // As adding a document without an id is an error, so is removing one.
+    assert!(matches!(
+        update.remove(" "),
+        Err(zhen::Error::EmptyDocumentId)
+    ));
     let report = update.commit().unwrap();
     assert_eq!(report.removed, 1);
     assert_eq!(report.not_found, ["nope"]);
@@ -382,6 +387,19 @@ fn a_searcher_follows_a_rebuild_to_the_new_generation() {
     assert!(searcher.reload().unwrap());
     assert_eq!(searcher.search("旧", 5).unwrap().total_hits, 0);
     assert_eq!(searcher.search("新", 5).unwrap().total_hits, 1);
+}
+
+#[test]
+fn stats_name_the_index_by_its_absolute_path() {
+    // `zhen stats --json` on the default index said `"dir": "index-data/index"`.
+    let dir = tempfile::tempdir_in(".").unwrap();
+    let relative = Path::new(".").join(dir.path().file_name().unwrap());
+    let mut builder = IndexBuilder::create(&relative).unwrap();
+    builder.add_text("a", "1. 内容。").unwrap();
+    builder.commit().unwrap();
+    let stats = Index::open(&relative).unwrap().stats().unwrap();
+    assert!(stats.dir.is_absolute(), "{}", stats.dir.display());
+    assert_eq!(stats.dir, dir.path().canonicalize().unwrap());
 }
 
 #[test]

@@ -57,8 +57,8 @@ impl Skipped {
         }
         Err(Partial {
             summary: format!(
-                "skipped {} file(s) and {} record(s) that could not be read (each named above); \
-                 everything else is indexed. Fix or remove them and run `zhen index` again, or \
+                "skipped {} file(s) and {} record(s) that could not be read or indexed (each \
+                 named above, with why); everything else is indexed. Fix or remove them and run `zhen index` again, or \
                  pass --on-error stop to refuse partial builds",
                 self.files, self.records
             ),

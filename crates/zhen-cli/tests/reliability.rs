@@ -243,7 +243,7 @@ fn a_directory_of_good_and_bad_files_indexes_the_good_and_names_the_bad() {
     }
     assert!(
         r.stderr
-            .contains("skipped 6 file(s) and 1 record(s) that could not be read"),
+            .contains("skipped 6 file(s) and 1 record(s) that could not be read or indexed"),
         "{}",
         r.stderr
     );

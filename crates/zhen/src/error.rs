@@ -61,7 +61,8 @@ pub enum Error {
         reason: String,
     },
 
-    /// A document was given an empty id (the library's `add_text` or `add_paragraphs`).
+    /// A document was given an empty id (the library's `add_text`, `add_paragraphs` or
+    /// `remove`).
     #[error(
         "a document id must not be empty: name the document (its hits show the id, and \
          `--doc` and updates find it by it)"

@@ -47,6 +47,15 @@ pub mod index;
 pub mod search;
 pub mod source;
 
+/// The tantivy zhen is built on, for the parts of the API that hand out its types
+/// ([`Index::tantivy`], [`Error::Engine`], the analyzers): name them through this re-export
+/// to get the very version zhen uses.
+pub use tantivy;
+
+/// The jieba zhen segments Chinese with ([`analysis::ZhenTokenizer::with_jieba`]), for the
+/// same reason.
+pub use jieba_rs;
+
 pub use analysis::Lang;
 pub use document::{BlockKind, Paragraph};
 pub use error::{Error, Result};

@@ -713,7 +713,8 @@ impl Index {
             .map(|m| m.len())
             .sum();
         Ok(IndexStats {
-            dir: self.dir.clone(),
+            // Absolute, so that a report read elsewhere (`zhen stats --json`) still names it.
+            dir: fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone()),
             generation: self
                 .generation
                 .file_name()
@@ -738,7 +739,7 @@ impl Index {
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct IndexStats {
-    /// The index directory.
+    /// The index directory, absolute.
     pub dir: PathBuf,
     /// The live generation (a subdirectory of [`IndexStats::dir`]).
     pub generation: String,

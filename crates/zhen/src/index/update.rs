@@ -190,8 +190,12 @@ impl IndexUpdater {
         feed::paragraphs(self, doc_id, paragraphs)
     }
 
-    /// Removes a document and all its paragraphs. Returns whether the index held it.
+    /// Removes a document and all its paragraphs. Returns whether the index held it. An
+    /// empty `doc_id` fails with [`Error::EmptyDocumentId`], as it does when adding.
     pub fn remove(&mut self, doc_id: &str) -> Result<bool> {
+        if doc_id.trim().is_empty() {
+            return Err(Error::EmptyDocumentId);
+        }
         let gone = match self.touched.get(doc_id).copied() {
             // Given twice: removed already, which is not "not found".
             Some(Touch::Removed) => return Ok(true),

@@ -52,6 +52,7 @@ impl QueryError {
 
 /// One searchable unit of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Clause {
     /// Unquoted text: every token it analyses to must match.
     Words(String),
