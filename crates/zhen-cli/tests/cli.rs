@@ -1288,3 +1288,40 @@ fn eval_rejects_grades_off_the_scale_lines_without_relevance_and_extra_columns()
         assert!(stderr.contains(reason), "{content:?}: {stderr}");
     }
 }
+
+#[test]
+fn an_index_of_another_format_is_told_how_to_rebuild_from_its_own_sources() {
+    // The advice was `zhen index --index DIR`, which rebuilds from the default sources,
+    // index-data/: following it replaced a corpus by the shipped document.
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("memo.txt");
+    std::fs::write(&source, "1. 各国应打击人口贩运。\n").unwrap();
+    let idx = dir.path().join("idx");
+    zhen()
+        .arg("index")
+        .arg(&source)
+        .arg("--index")
+        .arg(&idx)
+        .assert()
+        .success();
+    let current = std::fs::read_to_string(idx.join("CURRENT")).unwrap();
+    let meta_path = idx.join(current.trim()).join("zhen.json");
+    let meta = std::fs::read_to_string(&meta_path).unwrap();
+    let format = format!("\"format\": {}", zhen::index::INDEX_FORMAT);
+    std::fs::write(&meta_path, meta.replace(&format, "\"format\": 15")).unwrap();
+    let out = zhen()
+        .args(["search", "人口贩运", "--index"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "rebuild it from its sources, with `zhen index {} --index {}`",
+            source.display(),
+            idx.display()
+        )),
+        "{stderr}"
+    );
+}

@@ -128,9 +128,9 @@ pub enum Error {
 
     /// The index was written by another version of the schema or analyzer.
     #[error(
-        "the index at {} was built by zhen with index format {found}, this zhen reads format {expected}: \
-         rebuild with `zhen index --index {}`",
-        path.display(), path.display()
+        "the index at {} was built by zhen with index format {found}, this zhen reads format \
+         {expected}: rebuild it from its sources, with `{rebuild}`",
+        path.display()
     )]
     IndexVersion {
         /// The index directory.
@@ -139,6 +139,10 @@ pub enum Error {
         found: u32,
         /// The format version this build of zhen reads and writes.
         expected: u32,
+        /// The command that rebuilds it: the files it records as its sources, where they
+        /// are still there and few enough to write out, else `SOURCES...`. (`zhen index
+        /// --index DIR` alone would rebuild it from the default sources instead.)
+        rebuild: String,
     },
 
     /// The index exists but its files are damaged or incomplete.

@@ -564,8 +564,12 @@ fn opening_errors_are_specific() {
         matches!(err, Error::IndexVersion { found: 999, .. }),
         "{err}"
     );
+    // Built from a text given by a program, not a file: no source to name.
     assert!(
-        err.to_string().contains("rebuild with `zhen index"),
+        err.to_string().contains(&format!(
+            "rebuild it from its sources, with `zhen index SOURCES... --index {}`",
+            dir.path().display()
+        )),
         "{err}"
     );
 

@@ -564,6 +564,7 @@ impl Index {
         let format = probe.get("format").and_then(|f| f.as_u64()).unwrap_or(0) as u32;
         if format != INDEX_FORMAT {
             return Err(Error::IndexVersion {
+                rebuild: rebuild_command(&dir, &probe),
                 path: dir,
                 found: format,
                 expected: INDEX_FORMAT,
@@ -765,6 +766,51 @@ pub struct IndexStats {
     pub sources: usize,
     /// How many words its user dictionary has (0 for none).
     pub user_dict_words: u64,
+}
+
+/// The `zhen index` command that rebuilds the index at `dir` from what its metadata (of
+/// any format) records: its source files, if they are all still there and at most five,
+/// and a reminder of its user dictionary.
+fn rebuild_command(dir: &Path, meta: &serde_json::Value) -> String {
+    const MAX_LISTED: usize = 5;
+    let mut files: Vec<&str> = meta
+        .get("sources")
+        .and_then(|s| s.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("source")?.as_str())
+        .collect();
+    files.dedup();
+    let listed = !files.is_empty()
+        && files.len() <= MAX_LISTED
+        && files.iter().all(|f| Path::new(f).is_file());
+    let sources = if listed {
+        files
+            .iter()
+            .map(|f| shell_word(f))
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        "SOURCES...".to_owned()
+    };
+    let dict = match meta.get("user_dict_words").and_then(|n| n.as_u64()) {
+        Some(n) if n > 0 => " --dict DICT_FILE",
+        _ => "",
+    };
+    format!(
+        "zhen index {sources} --index {}{dict}",
+        shell_word(&dir.display().to_string())
+    )
+}
+
+/// `word` as one shell word: quoted if it holds anything but the usual path characters.
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_alphanumeric() || "/._-+,:=@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 /// `dir` as an index directory: the empty path is the current directory, as `.` is. (Taken
