@@ -3,7 +3,7 @@
 
 use zhen::{Index, IndexBuilder, Searcher};
 
-const PARAGRAPHS: [(&str, &str); 6] = [
+const PARAGRAPHS: [(&str, &str); 7] = [
     (
         "ungd-ARM-71-0012",
         "This year marks the fiftieth anniversary of the adoption of the International \
@@ -33,6 +33,13 @@ const PARAGRAPHS: [(&str, &str); 6] = [
         "ungd-BIH-70-0017",
         "Somalia, Afghanistan, the Congo and Mali, we contribute in the most direct way to \
          maintaining and building world peace.",
+    ),
+    (
+        "ungd-TJK-75-0022",
+        "Along with this, in our view, it is of particular importance to elaborate new and \
+         effective means to a common fight against terrorism, including by the means of the \
+         state-of-the-art technology, cooperation and coordination among relevant security \
+         authorities of the member states.",
     ),
 ];
 
@@ -125,4 +132,20 @@ fn an_english_snippet_has_room_for_as_many_words_as_a_chinese_one() {
     let hit = &results.hits[0];
     assert_eq!(hit.doc, "ungd-CAF-79-0041");
     assert_eq!(hit.snippet.text, hit.text);
+}
+
+#[test]
+fn common_words_together_are_highlighted_only_beside_a_word_of_the_query() {
+    let (_dir, searcher) = searcher();
+    let results = searcher.search("state of the art", 10).unwrap();
+    let hit = &results.hits[0];
+    assert_eq!(hit.doc, "ungd-TJK-75-0022");
+    let marked: Vec<&str> = hit
+        .highlights
+        .iter()
+        .map(|h| &hit.text[h.start..h.end])
+        .collect();
+    // Not `means 【of the】`, nor `authorities 【of the】 member 【states】`: `of the` is
+    // highlighted beside `state` or `art`, as the query has it (`states` is `state`).
+    assert_eq!(marked, ["state-of-the-art", "states"]);
 }

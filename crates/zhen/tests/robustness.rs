@@ -287,6 +287,10 @@ fn hostile_queries_give_results_or_a_query_error() {
         ("人口贩运 ".repeat(2_000), Some(true)),
         // Beyond the longest query searched.
         ("人".repeat(zhen::search::MAX_QUERY_CHARS + 1), Some(false)),
+        // Within it, but beyond the most words searched (a chain of common words took
+        // seconds).
+        ("of-".repeat(zhen::search::MAX_QUERY_WORDS + 1), Some(false)),
+        (["the"; 2_500].join(" "), None),
         ("\"人口贩运".into(), Some(false)),
         ("人口贩运\"".into(), Some(false)),
         ("\"\"".into(), Some(false)),

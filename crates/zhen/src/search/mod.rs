@@ -30,7 +30,8 @@ use crate::index::{Fields, Index};
 pub use highlight::{Highlight, Snippet};
 pub use metadata::Metadata;
 pub use query::{
-    parse, Clause, ClauseAnalysis, Explanation, ParsedQuery, QueryError, QueryNode, MAX_QUERY_CHARS,
+    parse, Clause, ClauseAnalysis, Explanation, ParsedQuery, QueryError, QueryNode,
+    MAX_QUERY_CHARS, MAX_QUERY_WORDS,
 };
 
 /// Options of a search.

@@ -256,8 +256,14 @@ fn not_needs_a_word(at: usize) -> QueryError {
 /// must be able to bound. A whole paragraph pasted as a query is far shorter.
 pub const MAX_QUERY_CHARS: usize = 10_000;
 
+/// The most words a query may analyse to (a compound's parts not counted): each is a term
+/// to look up, and within a clause a position to check. Chains of common words (`of-of-…`,
+/// `a.a.…`) reach thousands well within [`MAX_QUERY_CHARS`].
+pub const MAX_QUERY_WORDS: usize = 1_000;
+
 /// Parses query text; see the [module docs](self) for the syntax. A query longer than
-/// [`MAX_QUERY_CHARS`] is an error.
+/// [`MAX_QUERY_CHARS`] is an error (as is, when it is compiled, one of more than
+/// [`MAX_QUERY_WORDS`] words); a group or an exclusion given twice counts once.
 pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
     if let Some((at, _)) = query.char_indices().nth(MAX_QUERY_CHARS) {
         return Err(QueryError::at(
@@ -392,7 +398,24 @@ pub fn parse(query: &str) -> Result<ParsedQuery, QueryError> {
             )
         });
     }
-    Ok(ParsedQuery { groups, excluded })
+    // A clause given twice asks nothing more, and each copy was another pass over its
+    // postings: 2,500 `the`s took 3 s on the UN General Debates.
+    let mut distinct: Vec<Vec<Clause>> = Vec::with_capacity(groups.len());
+    for group in groups {
+        if !distinct.contains(&group) {
+            distinct.push(group);
+        }
+    }
+    let mut excluded_once: Vec<Clause> = Vec::with_capacity(excluded.len());
+    for clause in excluded {
+        if !excluded_once.contains(&clause) {
+            excluded_once.push(clause);
+        }
+    }
+    Ok(ParsedQuery {
+        groups: distinct,
+        excluded: excluded_once,
+    })
 }
 
 /// A term sequence: `(position offset, term)` pairs, the first at offset 0.
@@ -891,7 +914,12 @@ impl Compiler<'_, '_> {
         // UN General Debates for its 4, `well-being` every `may well be`.
         let joined = a.grams.is_none() && seq.len() > 1;
         let mut clauses = Vec::new();
-        for token in tokens {
+        for (i, token) in tokens.iter().enumerate() {
+            // A word repeated in the clause (`of-of-of`) is required once; the sequence
+            // still asks for every occurrence.
+            if tokens[..i].iter().any(|t| t.term == token.term) {
+                continue;
+            }
             let occur = if !joined && !all_optional && is_optional(&token.term) {
                 Occur::Should
             } else {
@@ -951,6 +979,55 @@ impl Compiler<'_, '_> {
             }
         }
     }
+}
+
+fn too_many_words() -> QueryError {
+    QueryError::at(
+        0,
+        format!(
+            "the query has more than {MAX_QUERY_WORDS} words; zhen searches at most \
+             {MAX_QUERY_WORDS}: shorten it (a distinctive sentence finds a paragraph as well \
+             as the whole)"
+        ),
+    )
+}
+
+/// The highlight patterns of a query's optional words (`the`, `of`), given its plain groups'
+/// words in query order and whether each group is optional: each run of optional groups
+/// with the required word before it, and with the one after it (`right to`, `to
+/// development`; `state of the`, `of the art`, whose matches overlap and merge into one
+/// highlight). A run is highlighted only beside a required word, as in the query: a run
+/// alone (`of the`) stands everywhere in English text, and drew snippets away from the
+/// match (`state of the art`).
+fn optional_runs_beside_words(groups: &[(Vec<String>, bool)]) -> Vec<Pattern> {
+    let sequence = |words: &mut dyn Iterator<Item = &String>| Pattern {
+        sequence: words.cloned().enumerate().collect(),
+        tokens: Vec::new(),
+        phrase: true,
+        standalone: true,
+    };
+    let mut patterns = Vec::new();
+    let mut i = 0;
+    while i < groups.len() {
+        if !groups[i].1 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < groups.len() && groups[i].1 {
+            i += 1;
+        }
+        let run = || groups[start..i].iter().flat_map(|(words, _)| words);
+        if let Some((before, _)) = start.checked_sub(1).map(|b| &groups[b]) {
+            let last = before.last().into_iter();
+            patterns.push(sequence(&mut last.chain(run())));
+        }
+        if let Some((after, _)) = groups.get(i) {
+            let first = after.first().into_iter();
+            patterns.push(sequence(&mut run().chain(first)));
+        }
+    }
+    patterns
 }
 
 fn is_optional(term: &str) -> bool {
@@ -1143,9 +1220,9 @@ pub(crate) fn compile(
     // The tokens of the plain (single-alternative, unquoted) groups, for the proximity bonus.
     let mut plain_tokens: Vec<AnalyzedToken> = Vec::new();
     let mut plain_groups = 0;
-    // Per plain group, in query order: its first and last word, and whether it is optional
-    // (for the highlights of optional words, below).
-    let mut plain_ends: Vec<(String, String, bool)> = Vec::new();
+    // Per plain group, in query order: its words, and whether it is optional (for the
+    // highlights of optional words, below).
+    let mut plain_words: Vec<(Vec<String>, bool)> = Vec::new();
     // While every group is one required word that a single term finds: the query's words
     // as a [`SpacedWords`] query (see there).
     let mut legs: Option<Vec<Leg>> = Some(Vec::new());
@@ -1172,6 +1249,7 @@ pub(crate) fn compile(
     // paragraphs by `儿科医生…基本公共卫生…社会`, none with `儿基会`.
     let mut only_contiguous = false;
 
+    let mut words_in_query = 0;
     for (group, optional) in parsed.groups.iter().zip(optional) {
         let mut alternatives: Vec<(Occur, Built)> = Vec::new();
         for clause in group {
@@ -1183,6 +1261,10 @@ pub(crate) fn compile(
                 }
                 continue;
             };
+            words_in_query += a.words.len();
+            if words_in_query > MAX_QUERY_WORDS {
+                return Err(too_many_words());
+            }
             if c.target.explain {
                 analysis.push(describe(clause, role, Some(&a)));
             }
@@ -1227,9 +1309,7 @@ pub(crate) fn compile(
                 plain_tokens.extend(a.words.iter().cloned());
                 plain_texts.push(clause.text());
                 plain_groups += 1;
-                if let (Some(first), Some(last)) = (a.words.first(), a.words.last()) {
-                    plain_ends.push((first.text.clone(), last.text.clone(), optional));
-                }
+                plain_words.push((a.words.iter().map(|w| w.text.clone()).collect(), optional));
             }
             patterns.push(Pattern {
                 sequence: a.grams.clone().unwrap_or_else(|| word_sequence(&a.words)),
@@ -1291,21 +1371,7 @@ pub(crate) fn compile(
             });
         }
         clauses.push((Occur::Should, proximity));
-        // An optional word is highlighted where it stands next to the word it stands next
-        // to in the query (`the right`, `right to`, `to development`), and so is the word.
-        for pair in plain_ends.windows(2) {
-            let [(_, last, before_optional), (first, _, after_optional)] = pair else {
-                unreachable!("windows of two");
-            };
-            if *before_optional || *after_optional {
-                patterns.push(Pattern {
-                    sequence: vec![(0, last.clone()), (1, first.clone())],
-                    tokens: Vec::new(),
-                    phrase: true,
-                    standalone: true,
-                });
-            }
-        }
+        patterns.extend(optional_runs_beside_words(&plain_words));
         let joined = plain_texts.join(" ");
         if !has_han(&joined) {
             // Words in letters written as the query writes them score as a phrase, as Han
@@ -1369,6 +1435,10 @@ pub(crate) fn compile(
             analysis.push(describe(clause, "excluded", a.as_ref()));
         }
         if let Some(a) = a {
+            words_in_query += a.words.len();
+            if words_in_query > MAX_QUERY_WORDS {
+                return Err(too_many_words());
+            }
             let (in_grams, seq) = match &a.grams {
                 Some(grams) => (true, grams.clone()),
                 None => (false, word_sequence(&a.words)),
@@ -1801,6 +1871,23 @@ mod tests {
             assert_eq!(err.position, position, "{query}: {err}");
             assert!(err.message.contains(needle), "{query}: {err}");
         }
+    }
+
+    #[test]
+    fn a_clause_given_twice_counts_once() {
+        // Each copy was another pass over the same postings: 2,500 `the`s took 3 s.
+        let q = parse("the the right the to right -x -x").unwrap();
+        assert_eq!(
+            q.groups,
+            [
+                vec![Clause::Words("the".into())],
+                vec![Clause::Words("right".into())],
+                vec![Clause::Words("to".into())],
+            ]
+        );
+        assert_eq!(q.excluded, [Clause::Words("x".into())]);
+        // Different clauses of the same words are different.
+        assert_eq!(parse("人权 \"人权\"").unwrap().groups.len(), 2);
     }
 
     #[test]

@@ -875,13 +875,12 @@ mod tests {
             &[
                 "合同 违约",
                 "违约 合同",
-                "合同 合同",
                 "公司 违约 合同",
                 "的 合同",
                 "合同 的 违约",
-                "的 的 合同",
+                "的 违约 合同",
                 "违约 公司 的 合同",
-                "合同 违约 合同 违约",
+                "违约 的 合同 公司",
             ],
         );
     }
@@ -896,7 +895,6 @@ mod tests {
             &[
                 "climate change",
                 "change climate",
-                "climate climate",
                 "green climate change",
                 "climate change policy green",
                 "policy change",
