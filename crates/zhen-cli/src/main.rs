@@ -220,9 +220,10 @@ struct SearchArgs {
     #[arg(long, value_name = "ID")]
     doc: Option<String>,
 
-    /// Only paragraphs in this language (detected per paragraph).
-    #[arg(long, value_enum, value_name = "LANG", ignore_case = true)]
-    lang: Option<LangArg>,
+    /// Only paragraphs in this language: zh, en or und (neither; numbers and symbols), in
+    /// any case, or a tag such as zh-CN or en-US.
+    #[arg(long, value_name = "LANG", value_parser = parse_lang)]
+    lang: Option<zhen::Lang>,
 
     /// Show each hit's counterpart in the other language (same document, same paragraph
     /// number), as in a parallel corpus.
@@ -235,12 +236,14 @@ struct SearchArgs {
     color: ColorChoice,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum LangArg {
-    Zh,
-    En,
-    // Neither: paragraphs of numbers or symbols (`zhen stats` counts them).
-    Und,
+/// `--lang`: the codes the JSON output uses, or the tags a JSON Lines record's `lang` may
+/// have (`zh-CN`), which name the same languages there.
+fn parse_lang(value: &str) -> Result<zhen::Lang, String> {
+    if value.trim().eq_ignore_ascii_case("und") {
+        return Ok(zhen::Lang::Und);
+    }
+    zhen::Lang::from_tag(value)
+        .ok_or_else(|| "expected zh, en or und, or a tag such as zh-CN or en-US".to_owned())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -448,11 +451,7 @@ fn run_search(args: SearchArgs) -> anyhow::Result<()> {
     let mut options = zhen::SearchOptions::with_limit(args.limit as usize);
     options.explain = args.explain;
     options.doc = args.doc;
-    options.lang = args.lang.map(|l| match l {
-        LangArg::Zh => zhen::Lang::Zh,
-        LangArg::En => zhen::Lang::En,
-        LangArg::Und => zhen::Lang::Und,
-    });
+    options.lang = args.lang;
     options.parallel = args.parallel;
     let searcher = index.searcher();
     let results = searcher.search_with(&query, &options)?;

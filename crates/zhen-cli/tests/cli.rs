@@ -812,9 +812,17 @@ fn a_parallel_corpus_shows_counterparts_filters_by_language_and_updates_in_place
     let v = search_json(&idx, &["freedom", "OR", "自由", "--lang", "zh"]);
     assert_eq!(v["total_hits"], 1);
     assert_eq!(v["hits"][0]["lang"], "zh");
-    // As the codes are also written (`ZH`, `En`).
-    let v = search_json(&idx, &["freedom", "OR", "自由", "--lang", "ZH"]);
-    assert_eq!(v["total_hits"], 1);
+    // As the codes are also written (`ZH`, `En`), and as a record's `lang` may be.
+    for tag in ["ZH", "zh-CN", "zho"] {
+        let v = search_json(&idx, &["freedom", "OR", "自由", "--lang", tag]);
+        assert_eq!(v["total_hits"], 1, "{tag}");
+    }
+    zhen()
+        .args(["search", "freedom", "--lang", "fr", "--index"])
+        .arg(&idx)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("expected zh, en or und"));
     let v = search_json(&idx, &["freedom", "OR", "自由", "--doc", "p1"]);
     assert_eq!(v["total_hits"], 0);
     // No hits in a document that exists is no warning; an id that names no document

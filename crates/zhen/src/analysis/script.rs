@@ -61,7 +61,14 @@ impl Lang {
     /// The language a record's `lang` tag names, when it is Chinese or English: a BCP 47
     /// tag or ISO 639 code, case-insensitive (`zh`, `zh-CN`, `zh_TW`, `zh-Hans`, `zho`,
     /// `en`, `en-US`, `eng`). Other tags (`fr`, `und`, ``) name none.
-    pub(crate) fn from_tag(tag: &str) -> Option<Lang> {
+    ///
+    /// ```
+    /// use zhen::Lang;
+    /// assert_eq!(Lang::from_tag("zh-Hans"), Some(Lang::Zh));
+    /// assert_eq!(Lang::from_tag("EN_us"), Some(Lang::En));
+    /// assert_eq!(Lang::from_tag("fr"), None);
+    /// ```
+    pub fn from_tag(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next()?;
         match primary.to_ascii_lowercase().as_str() {
             "zh" | "zho" | "chi" | "cmn" => Some(Lang::Zh),
