@@ -412,12 +412,15 @@ fn blocks(text: &str) -> Vec<Block> {
     for (i, raw) in lines(text).enumerate() {
         // A form feed is a page break: it ends the block like a blank line does.
         for (j, line) in raw.split('\x0c').enumerate() {
-            if j > 0 || line.trim().is_empty() {
+            // A line of only invisible characters (zero-width spaces an export left) is
+            // blank too: as a block it was a paragraph nothing could find.
+            let blank = line.chars().all(crate::source::is_invisible);
+            if j > 0 || blank {
                 if let Some(block) = current.take() {
                     out.push(block);
                 }
             }
-            if !line.trim().is_empty() {
+            if !blank {
                 current
                     .get_or_insert_with(|| Block {
                         line: i as u32 + 1,
@@ -435,6 +438,16 @@ fn blocks(text: &str) -> Vec<Block> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_of_invisible_characters_are_blank() {
+        // Zero-width spaces an export left between paragraphs: the lines between were a
+        // block of their own, a paragraph of nothing; a file of them, a document of one.
+        let text = "1. 第一段。\n\u{200B}\n\u{200B}\u{FEFF} \n2. 第二段。\n";
+        let texts: Vec<String> = parse("d", text).into_iter().map(|p| p.text).collect();
+        assert_eq!(texts, ["第一段。", "第二段。"]);
+        assert!(parse("d", "\u{200B}\n\u{200B}\u{200B}\n").is_empty());
+    }
 
     #[test]
     fn paragraph_numbers() {

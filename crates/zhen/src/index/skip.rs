@@ -57,7 +57,9 @@ pub(super) fn ensure_some_text(path: &Path, paragraphs: u64, text: Option<&str>)
     }
     let reason = match text {
         Some("") => "the file is empty: nothing to index".to_owned(),
-        Some(_) => "the file holds only white space: nothing to index".to_owned(),
+        Some(_) => "the file holds only white space (or invisible characters such as U+200B \
+                    ZERO WIDTH SPACE): nothing to index"
+            .to_owned(),
         None => "no record with text in this corpus: nothing to index".to_owned(),
     };
     Err(Error::Source {

@@ -22,6 +22,7 @@ mod records;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use records::is_invisible;
 pub use records::{is_records_path, Record, Records};
 
 use encoding_rs::{Encoding, BIG5, GB18030, UTF_16BE, UTF_16LE};

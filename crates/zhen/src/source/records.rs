@@ -226,7 +226,7 @@ fn parse_record(line: &str, line_no: usize) -> Result<Record, String> {
 /// (Unicode category Cf: zero-width spaces and joiners, bidirectional marks, the soft
 /// hyphen, the byte-order mark, tags). A text of only these is an empty text that an
 /// export left its marks in.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     c.is_whitespace()
         || c.is_control()
         || matches!(c as u32,
