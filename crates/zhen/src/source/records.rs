@@ -197,17 +197,28 @@ fn parse_record(line: &str, line_no: usize) -> Result<Record, String> {
                 .to_owned(),
         );
     }
+    // A key that is a number must be a whole one: `1e3` would name document `1000.0`.
+    let whole = |key: &str, value: Option<&Value>| match value {
+        Some(Value::Number(n)) if !(n.is_u64() || n.is_i64()) => Err(format!(
+            "`{key}` is {n}, not a whole number; write it as a string or a whole number"
+        )),
+        _ => Ok(()),
+    };
+    whole("id", object.get("id"))?;
     let id = match object.remove("id") {
         Some(Value::String(id)) => Some(id),
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
     // An empty id would name a document `` (or all such records one document).
-    let named = |key: &str, value: Option<&Value>| match value {
-        Some(Value::String(v)) if v.trim().is_empty() => Err(format!(
-            "`{key}` is empty; give the record a non-empty `{key}` or leave the field out"
-        )),
-        _ => Ok(()),
+    let named = |key: &str, value: Option<&Value>| {
+        whole(key, value)?;
+        match value {
+            Some(Value::String(v)) if v.trim().is_empty() => Err(format!(
+                "`{key}` is empty; give the record a non-empty `{key}` or leave the field out"
+            )),
+            _ => Ok(()),
+        }
     };
     named("id", id.clone().map(Value::String).as_ref())?;
     for key in ["doc_id", "doc_key"] {
@@ -391,5 +402,28 @@ mod tests {
         }
         let kept = results[2].as_ref().unwrap();
         assert_eq!(kept.text, "\u{200b}各位代表：");
+    }
+
+    #[test]
+    fn a_key_that_is_a_number_is_a_whole_one() {
+        // `"doc_key": 1e3` named document `1000.0`, `-0.0` another.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.jsonl");
+        let lines = [
+            "{\"id\": 7, \"doc_key\": 2021, \"text\": \"甲\"}",
+            "{\"id\": \"b\", \"doc_key\": 1e3, \"text\": \"乙\"}",
+            "{\"id\": 1.5, \"text\": \"丙\"}",
+            "{\"id\": \"d\", \"doc_id\": -0.0, \"text\": \"丁\"}",
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let results: Vec<Result<Record>> = Records::open(&path).unwrap().collect();
+        assert_eq!(results[0].as_ref().unwrap().id.as_deref(), Some("7"));
+        for (result, key) in results[1..].iter().zip(["doc_key", "id", "doc_id"]) {
+            let err = result.as_ref().unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("`{key}` is")) && err.contains("not a whole number"),
+                "{err}"
+            );
+        }
     }
 }
