@@ -203,7 +203,7 @@ pub fn parse(doc: &str, text: &str) -> Vec<Paragraph> {
             (BlockKind::Metadata, None, block.lines.join("\n"))
         } else {
             let body = joined(&block.lines);
-            (classify(&body, seen_numbered), None, body)
+            (classify_block(first, &body, seen_numbered), None, body)
         };
         seen_han |= block_has_han;
         on_cover &= kind == BlockKind::Metadata;
@@ -247,11 +247,12 @@ fn is_chinese(text: &str) -> bool {
     han > 0 && han * 4 >= latin
 }
 
-/// A line of an English document's cover page: the distribution line (`Distr.: General`)
-/// or a document symbol (`A/79/123`, `A/HRC/49/L.1`, `E/CN.6/2021/1`).
+/// A line of an English document's cover page: the distribution line (`Distr.: General`),
+/// the original language (`Original: English`) or a document symbol (`A/79/123`, `A/HRC/49/L.1`, `E/CN.6/2021/1`).
 fn is_cover_line(line: &str) -> bool {
     let line = line.trim();
     line.starts_with("Distr.")
+        || line.starts_with("Original:")
         || (line.starts_with(|c: char| c.is_ascii_uppercase())
             && line.contains('/')
             && line
@@ -259,16 +260,39 @@ fn is_cover_line(line: &str) -> bool {
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '-' | '(' | ')')))
 }
 
-fn classify(body: &str, seen_numbered: bool) -> BlockKind {
-    let trimmed = body.trim();
+/// The session line (`第七十六届会议`, `Seventy-ninth session`) or the agenda line
+/// (`议程项目 116(d)`, `Agenda item 116 (d)`, `Item 68 of the provisional agenda`).
+fn session_or_agenda(line: &str) -> Option<BlockKind> {
+    let trimmed = line.trim();
     let lower = trimmed.to_lowercase();
     if (trimmed.starts_with('第') && trimmed.ends_with("届会议"))
         || (lower.ends_with(" session") && trimmed.chars().count() < 40)
     {
-        return BlockKind::Session;
+        return Some(BlockKind::Session);
     }
-    if trimmed.starts_with("议程项目") || lower.starts_with("agenda item") {
-        return BlockKind::Agenda;
+    if trimmed.starts_with("议程项目")
+        || lower.starts_with("agenda item")
+        || (lower.starts_with("item ") && lower.contains("agenda") && trimmed.len() < 80)
+    {
+        return Some(BlockKind::Agenda);
+    }
+    None
+}
+
+/// The kind of an unnumbered block that is not metadata: its first line may make it the
+/// session (an English cover writes `Seventy-ninth session` and `Item 68 of the
+/// provisional agenda` as one block), else its text as a whole decides.
+fn classify_block(first_line: &str, body: &str, seen_numbered: bool) -> BlockKind {
+    match session_or_agenda(first_line) {
+        Some(kind) => kind,
+        None => classify(body, seen_numbered),
+    }
+}
+
+fn classify(body: &str, seen_numbered: bool) -> BlockKind {
+    let trimmed = body.trim();
+    if let Some(kind) = session_or_agenda(trimmed) {
+        return kind;
     }
     let short = trimmed.chars().count() <= MAX_HEADING_CHARS;
     if short && !ends_sentence(trimmed) {
@@ -507,6 +531,38 @@ mod tests {
             };
             assert_eq!(texts(&got), texts(&expected), "{ends:?}");
         }
+    }
+
+    #[test]
+    fn an_english_cover_page_has_its_original_language_session_and_agenda() {
+        // `Original: English` was a title, and the session and agenda block (as UN covers
+        // write them, one block) a title too.
+        let text = "\
+Distr.: General
+12 August 2024
+
+Original: English
+
+Seventy-ninth session
+Item 68 of the provisional agenda
+
+Promotion and protection of human rights
+
+1. The present report is submitted pursuant to resolution 78/180.
+";
+        let kinds: Vec<BlockKind> = parse("d", text).into_iter().map(|p| p.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                BlockKind::Metadata,
+                BlockKind::Metadata,
+                BlockKind::Session,
+                BlockKind::Title,
+                BlockKind::Paragraph
+            ]
+        );
+        let agenda = parse("d", "Item 68 of the provisional agenda\n\n1. Text.");
+        assert_eq!(agenda[0].kind, BlockKind::Agenda);
     }
 
     #[test]
