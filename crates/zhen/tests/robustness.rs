@@ -289,7 +289,8 @@ fn hostile_queries_give_results_or_a_query_error() {
         ("人".repeat(zhen::search::MAX_QUERY_CHARS + 1), Some(false)),
         // Within it, but beyond the most words searched (a chain of common words took
         // seconds).
-        ("of-".repeat(zhen::search::MAX_QUERY_WORDS + 1), Some(false)),
+        ("的".repeat(zhen::search::MAX_QUERY_WORDS + 1), Some(false)),
+        (["of"; 3_333].join("-"), None),
         (["the"; 2_500].join(" "), None),
         ("\"人口贩运".into(), Some(false)),
         ("人口贩运\"".into(), Some(false)),

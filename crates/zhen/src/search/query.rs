@@ -259,7 +259,7 @@ pub const MAX_QUERY_CHARS: usize = 10_000;
 /// The most words a query may analyse to (a compound's parts not counted): each is a term
 /// to look up, and within a clause a position to check. Chains of common words (`of-of-…`,
 /// `a.a.…`) reach thousands well within [`MAX_QUERY_CHARS`].
-pub const MAX_QUERY_WORDS: usize = 1_000;
+pub const MAX_QUERY_WORDS: usize = 5_000;
 
 /// Parses query text; see the [module docs](self) for the syntax. A query longer than
 /// [`MAX_QUERY_CHARS`] is an error (as is, when it is compiled, one of more than
