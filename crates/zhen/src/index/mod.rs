@@ -339,8 +339,10 @@ impl IndexBuilder {
         })
     }
 
-    /// Calls `report` as sources are read (about every thousand records of a corpus, and
-    /// after each document).
+    /// Calls `report` as [`IndexBuilder::add_path`] and [`IndexBuilder::add_file`] read
+    /// files: about every thousand records of a corpus, and after each text document. A
+    /// program's own [`IndexBuilder::add_text`] and [`IndexBuilder::add_paragraphs`] are not
+    /// reported: it knows how far it is.
     pub fn on_progress(&mut self, report: impl FnMut(&Progress) + Send + 'static) {
         self.progress = Some(Box::new(report));
     }
