@@ -40,7 +40,7 @@ enum Command {
         zhen index                         index everything in index-data/ into index-data/index\n  \
         zhen index docs/ report.txt --index /tmp/idx\n\n\
         Directories are searched recursively for .txt files and .jsonl/.ndjson corpora (optionally \
-        gzipped). Encodings (UTF-8, UTF-16 with a byte-order mark, GB18030/GBK, Big5) are \
+        gzipped). Encodings (UTF-8, UTF-16 with a byte-order mark or without one, GB18030/GBK, Big5) are \
         detected from the bytes.\n\n\
         A file that cannot be used (unreadable, binary, undecodable, empty) or a broken JSON \
         line is reported on stderr with its path (and line) and the reason. With --on-error \
