@@ -981,6 +981,18 @@ impl Compiler<'_, '_> {
     }
 }
 
+/// The limits of a phrase of the legs' words: each leg's word, or its required term where
+/// that is the word (a word of letters is its own required term).
+fn word_limits(legs: &[Leg]) -> Vec<Limit> {
+    legs.iter()
+        .enumerate()
+        .map(|(i, leg)| match leg.word {
+            Some(_) => Limit::Word(i),
+            None => Limit::Required(i),
+        })
+        .collect()
+}
+
 fn too_many_words() -> QueryError {
     QueryError::at(
         0,
@@ -1357,14 +1369,7 @@ pub(crate) fn compile(
                 // them (each match pairs one occurrence of each); tantivy's count for more
                 // words within a slop can exceed a word's frequency, though not every
                 // word's (see `Bonus::greatest`).
-                limits: legs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, leg)| match leg.word {
-                        Some(_) => Limit::Word(i),
-                        None => Limit::Required(i),
-                    })
-                    .collect(),
+                limits: word_limits(legs),
                 greatest: legs.len() > 2,
                 slop: (legs.len() == 2).then_some(PROXIMITY_SLOP),
                 implied: Vec::new(),
@@ -1385,14 +1390,7 @@ pub(crate) fn compile(
                     terms: c.sequence_terms(false, &seq),
                     boost: PHRASE_BOOST,
                     // An exact phrase occurs at most as often as each of its words.
-                    limits: legs
-                        .iter()
-                        .enumerate()
-                        .map(|(i, leg)| match leg.word {
-                            Some(_) => Limit::Word(i),
-                            None => Limit::Required(i),
-                        })
-                        .collect(),
+                    limits: word_limits(legs),
                     greatest: false,
                     slop: (legs.len() == 2).then_some(0),
                     implied: Vec::new(),
