@@ -327,6 +327,16 @@ fn refuses_to_overwrite_a_directory_that_is_not_an_index() {
     assert!(!Path::new("CURRENT").exists() && !Path::new("LOCK").exists());
 }
 
+/// A searcher of an index (in `dir`) built from `records` written as the corpus `corpus`.
+fn searcher_of_records(dir: &tempfile::TempDir, corpus: &Path, records: &[&str]) -> Searcher {
+    std::fs::write(corpus, records.join("\n")).unwrap();
+    let idx = dir.path().join("idx");
+    let mut builder = IndexBuilder::create(&idx).unwrap();
+    builder.add_path(corpus).unwrap();
+    builder.commit().unwrap();
+    Index::open(&idx).unwrap().searcher()
+}
+
 #[test]
 fn a_counterpart_is_in_the_other_language_and_of_the_same_kind() {
     // The shipped document is Chinese but for its English cover-page block, which every
@@ -359,12 +369,7 @@ fn a_counterpart_is_in_the_other_language_and_of_the_same_kind() {
         r#"{"id": "c1", "doc_id": "d5", "para": 1, "text": "人口贩运的定义。"}"#,
         r#"{"id": "c2", "doc_id": "d5", "text": "What trafficking means."}"#,
     ];
-    std::fs::write(&corpus, records.join("\n")).unwrap();
-    let idx = dir.path().join("idx");
-    let mut builder = IndexBuilder::create(&idx).unwrap();
-    builder.add_path(&corpus).unwrap();
-    builder.commit().unwrap();
-    let searcher = Index::open(&idx).unwrap().searcher();
+    let searcher = searcher_of_records(&dir, &corpus, &records);
     let pairs = |query: &str| -> Vec<(String, Option<String>)> {
         let mut pairs: Vec<_> = searcher
             .search_with(query, &options)
@@ -411,12 +416,7 @@ fn a_numbered_paragraph_is_the_counterpart_of_its_number_only() {
         r#"{"id": "q", "lang": "en", "text": "Title: disarmament"}"#,
         r#"{"id": "q", "lang": "en", "para": 5, "text": "Paragraph 5 is about disarmament."}"#,
     ];
-    std::fs::write(&corpus, records.join("\n")).unwrap();
-    let idx = dir.path().join("idx");
-    let mut builder = IndexBuilder::create(&idx).unwrap();
-    builder.add_path(&corpus).unwrap();
-    builder.commit().unwrap();
-    let searcher = Index::open(&idx).unwrap().searcher();
+    let searcher = searcher_of_records(&dir, &corpus, &records);
     let mut options = zhen::SearchOptions::with_limit(10);
     options.parallel = true;
     let pairs = |query: &str| -> Vec<(String, Option<u32>, Option<String>)> {
