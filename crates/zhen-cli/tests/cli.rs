@@ -5,7 +5,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use common::zhen;
+use common::{search_stdout, zhen};
 use serde_json::Value;
 
 fn shipped() -> PathBuf {
@@ -38,20 +38,12 @@ fn fails_with(code: i32, cmd: &mut Command) -> String {
 }
 
 fn search_json(index: &Path, query: &[&str]) -> Value {
-    let out = zhen()
-        .arg("search")
-        .args(query)
-        .arg("--json")
-        .arg("--index")
-        .arg(index)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is one JSON object")
+    // Options first: a query after `--` takes every argument after it as a word.
+    let args: Vec<&str> = ["--json"]
+        .into_iter()
+        .chain(query.iter().copied())
+        .collect();
+    serde_json::from_slice(&search_stdout(index, &args)).expect("stdout is one JSON object")
 }
 
 fn paragraphs(v: &Value) -> Vec<i64> {

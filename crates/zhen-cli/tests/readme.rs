@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::zhen;
+use common::{search_stdout, zhen};
 use serde_json::Value;
 
 fn readme() -> String {
@@ -26,18 +26,11 @@ fn index_in(dir: &Path) -> PathBuf {
 }
 
 fn stdout_of(index: &Path, args: &[&str]) -> String {
-    let out = zhen()
-        .args(["search", "--color", "never", "--index"])
-        .arg(index)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let args: Vec<&str> = ["--color", "never"]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    String::from_utf8(search_stdout(index, &args)).unwrap()
 }
 
 /// The fenced block of `lang` that first follows `marker` in the README, without its
